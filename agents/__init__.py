@@ -1,0 +1,1 @@
+"""Thin Faust wiring: topics in, `pipeline.process` in a process pool, topics out."""

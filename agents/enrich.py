@@ -1,0 +1,157 @@
+"""The enrichment agent: batches from `articles.raw` -> stages in the pool -> output topics."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import faust
+
+from agents import metrics
+from agents.pool import StagePool
+from agents.topics import Topics
+from pipeline.config import PipelineConfig
+from pipeline.dedupe import DuplicateIndex
+from pipeline.intake import Rejected, parse_raw
+from pipeline.process import analyze_many, clean_many, finish, plan_analysis
+from schemas import DeadLetter, EnrichedArticle, Origin, RawArticle
+
+log = logging.getLogger(__name__)
+
+
+class BatchHandler:
+    """Turns one batch of raw events into published outcomes, in input order."""
+
+    def __init__(self, topics: Topics, pool: StagePool, config: PipelineConfig) -> None:
+        self.topics = topics
+        self.pool = pool
+        self.config = config
+        self.dedupe = DuplicateIndex(config.dedupe_window)
+
+    async def handle(self, events: Sequence[faust.EventT]) -> None:
+        """Publish one outcome per event and return once the broker acknowledged all of them."""
+        metrics.BATCH_SIZE.observe(len(events))
+        outcomes: list[EnrichedArticle | Rejected | None] = [None] * len(events)
+        accepted: list[tuple[int, RawArticle]] = []
+        for index, event in enumerate(events):
+            metrics.MESSAGES_CONSUMED.labels(topic=event.message.topic).inc()
+            try:
+                accepted.append(
+                    (index, parse_raw(event.message.value, max_bytes=self.config.max_message_bytes))
+                )
+            except Rejected as rejected:
+                outcomes[index] = rejected
+        if accepted:
+            raws = [raw for _, raw in accepted]
+            origins: list[Origin | None] = [_origin(events[i]) for i, _ in accepted]
+            cleaned = await self.pool.map_chunks(
+                clean_many, [r.model_dump(mode="json") for r in raws]
+            )
+            plan = plan_analysis(raws, cleaned, self.config, self.dedupe)
+            analysed = await self.pool.map_chunks(analyze_many, plan.requests)
+            for (index, _), outcome in zip(
+                accepted, finish(plan, analysed, self.config, origins), strict=True
+            ):
+                outcomes[index] = outcome
+        await self._publish(events, outcomes)
+
+    async def _publish(
+        self, events: Sequence[faust.EventT], outcomes: Sequence[EnrichedArticle | Rejected | None]
+    ) -> None:
+        sends: list[tuple[str, Any]] = []
+        for event, outcome in zip(events, outcomes, strict=True):
+            if isinstance(outcome, EnrichedArticle):
+                key = outcome.id.encode()
+                sends.append(
+                    (
+                        self.topics.enriched.get_topic_name(),
+                        await self.topics.enriched.send(
+                            key=key, value=outcome.model_dump_json().encode(), force=True
+                        ),
+                    )
+                )
+                for change in outcome.policy_changes:
+                    sends.append(
+                        (
+                            self.topics.policy.get_topic_name(),
+                            await self.topics.policy.send(
+                                key=change.id.encode(),
+                                value=change.model_dump_json().encode(),
+                                force=True,
+                            ),
+                        )
+                    )
+            elif isinstance(outcome, Rejected):
+                letter = _dead_letter(event, outcome)
+                sends.append(
+                    (
+                        self.topics.deadletter.get_topic_name(),
+                        await self.topics.deadletter.send(
+                            key=event.message.key,
+                            value=letter.model_dump_json().encode(),
+                            force=True,
+                        ),
+                    )
+                )
+        # Offsets are acked (and later committed) only after every output is acknowledged.
+        await asyncio.gather(*(future for _, future in sends))
+        for topic, _ in sends:
+            metrics.MESSAGES_PRODUCED.labels(topic=topic).inc()
+        now = time.time()
+        for event, outcome in zip(events, outcomes, strict=True):
+            _count(event, outcome, now)
+
+
+def _origin(event: faust.EventT) -> Origin:
+    message = event.message
+    return Origin(topic=message.topic, partition=message.partition, offset=message.offset)
+
+
+def _dead_letter(event: faust.EventT, rejected: Rejected) -> DeadLetter:
+    message = event.message
+    return DeadLetter(
+        reason=rejected.reason,
+        error=rejected.message,
+        error_type=rejected.error_type,
+        stage=rejected.stage,
+        topic=message.topic,
+        partition=message.partition,
+        offset=message.offset,
+        key=message.key,
+        original=message.value or b"",
+        failed_at=datetime.now(UTC),
+    )
+
+
+def _count(event: faust.EventT, outcome: EnrichedArticle | Rejected | None, now: float) -> None:
+    if isinstance(outcome, Rejected):
+        metrics.OUTCOMES.labels(outcome="deadletter", reason=outcome.reason.value).inc()
+        return
+    if outcome is None:
+        return
+    kind = "duplicate" if outcome.duplicate_of else "enriched"
+    metrics.OUTCOMES.labels(outcome=kind, reason="").inc()
+    for stage, seconds in outcome.processing.stages.items():
+        metrics.STAGE_DURATION.labels(stage=stage).observe(seconds)
+    for change in outcome.policy_changes:
+        metrics.POLICY_CHANGES.labels(direction=change.direction, status=change.status).inc()
+    started = (
+        outcome.processing.ingested_at.timestamp()
+        if outcome.processing.ingested_at
+        else event.message.timestamp
+    )
+    if started:
+        metrics.END_TO_END_LATENCY.observe(max(0.0, now - started))
+
+
+async def process_articles(
+    handler: BatchHandler, stream: faust.StreamT, batch_size: int, wait: float
+) -> AsyncIterator[None]:
+    """Consume `stream` in batches; every event ends as exactly one published outcome."""
+    async for events in stream.take_events(batch_size, within=wait):
+        await handler.handle(events)
+        yield None

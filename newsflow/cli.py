@@ -1,0 +1,285 @@
+"""The `newsflow` command: offline processing, worker, feeding, subscribing and local Kafka."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+
+from newsflow.errors import OperatorError
+from newsflow.settings import Settings
+
+err = Console(stderr=True, soft_wrap=True)
+app = typer.Typer(
+    name="newsflow",
+    help="Real-time enrichment of a news firehose on Kafka. Settings: NEWSFLOW_* env vars.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+broker_app = typer.Typer(help="Run a local single-node Kafka broker (dev, tests, demo).")
+topics_app = typer.Typer(help="Create or list Newsflow's topics.")
+schemas_app = typer.Typer(help="JSON Schema files for the topics' messages.")
+app.add_typer(broker_app, name="broker", no_args_is_help=True)
+app.add_typer(topics_app, name="topics", no_args_is_help=True)
+app.add_typer(schemas_app, name="schemas", no_args_is_help=True)
+
+T = TypeVar("T")
+
+
+class CliError(OperatorError):
+    """A failure to report as one line, without a traceback."""
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"NEWSFLOW_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}"
+            for e in exc.errors()
+        )
+        raise CliError(f"invalid settings: {problems}") from exc
+
+
+def _run(coro_factory: Callable[[], Any]) -> Any:
+    return asyncio.run(coro_factory())
+
+
+@app.command()
+def process(
+    inputs: Annotated[
+        list[str], typer.Argument(help="Files (.txt .html .json .jsonl, optionally .gz), dirs or -")
+    ],
+    stages: Annotated[
+        str, typer.Option(help="Comma-separated stages to run: cleaning,entities,policy")
+    ] = "cleaning,entities,policy",
+) -> None:
+    """Run the stages offline (no Kafka) and print one EnrichedArticle JSON per line, in order."""
+    from newsflow.inputs import read_inputs
+    from pipeline.config import ALL_STAGES
+    from pipeline.dedupe import DuplicateIndex
+    from pipeline.intake import Rejected
+    from pipeline.process import enrich_batch
+
+    chosen = tuple(s.strip() for s in stages.split(",") if s.strip())
+    unknown = [s for s in chosen if s not in ALL_STAGES]
+    if unknown or "cleaning" not in chosen:
+        raise CliError(
+            f"--stages must include cleaning and name only {', '.join(ALL_STAGES)}; got {stages!r}"
+        )
+    settings = _settings()
+    config = settings.pipeline_config()
+    config = type(config)(**{**config.__dict__, "stages": chosen})
+    dedupe = DuplicateIndex(config.dedupe_window)
+    failures = 0
+    items = list(read_inputs(inputs))
+    ready = [item for item in items if item.article is not None]
+    outcomes = iter(enrich_batch([i.article for i in ready if i.article], config, dedupe))
+    for item in items:
+        if item.article is None:
+            failures += 1
+            err.print(f"[red]{item.where}[/]: {item.error}", highlight=False)
+            continue
+        outcome = next(outcomes)
+        if isinstance(outcome, Rejected):
+            failures += 1
+            err.print(f"[red]{item.where}[/]: {outcome.reason}: {outcome.message}", highlight=False)
+            continue
+        sys.stdout.write(outcome.model_dump_json() + "\n")
+    sys.stdout.flush()
+    if failures:
+        raise typer.Exit(1)
+
+
+@app.command()
+def worker() -> None:
+    """Run a worker: consume articles.raw, publish enriched events, policy changes, dead letters."""
+    from faust.worker import Worker
+
+    from agents.app import create_app
+    from newsflow.kafka import ensure_topics
+
+    settings = _settings()
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    created = _run(lambda: ensure_topics(settings))
+    if created:
+        err.print(f"created topics: {', '.join(created)}")
+    faust_app, _ = create_app(settings)
+    Worker(faust_app, loglevel=settings.log_level.lower(), quiet=True).execute_from_commandline()
+
+
+@app.command()
+def feed(
+    inputs: Annotated[list[str], typer.Argument(help="JSONL/JSON/text/HTML files, dirs, or -")],
+    rate: Annotated[float | None, typer.Option(help="Max articles per second")] = None,
+) -> None:
+    """Send articles to the raw topic, keyed by article id; waits until Kafka has them."""
+    from newsflow.feeds import feed as run_feed
+    from newsflow.inputs import read_inputs
+
+    settings = _settings()
+    summary = _run(
+        lambda: run_feed(
+            settings, read_inputs(inputs), rate=rate, show_progress=sys.stderr.isatty()
+        )
+    )
+    for error in summary.errors:
+        err.print(f"[yellow]skipped[/] {error}", highlight=False)
+    err.print(f"sent {summary.sent}, skipped {summary.skipped} to {settings.topic_raw}")
+    if summary.skipped:
+        raise typer.Exit(1)
+
+
+@app.command()
+def subscribe(
+    topic: Annotated[
+        list[str], typer.Option(help="enriched, policy, deadletter, raw, or a topic name")
+    ] = ["enriched"],  # noqa: B006 - typer needs a literal default
+    start: Annotated[str, typer.Option("--from", help="earliest or latest")] = "latest",
+    group: Annotated[str | None, typer.Option(help="Consumer group (commits offsets)")] = None,
+    max_events: Annotated[int | None, typer.Option("--max", help="Stop after N events")] = None,
+    idle_timeout: Annotated[
+        float | None, typer.Option(help="Stop after this many seconds without events")
+    ] = None,
+) -> None:
+    """Print events from the output topics as JSON lines."""
+    from newsflow.subscribe import events, topic_name
+
+    if start not in ("earliest", "latest"):
+        raise CliError("--from must be earliest or latest")
+    settings = _settings()
+    names = [topic_name(settings, t) for t in topic]
+
+    async def follow() -> None:
+        count = 0
+        async for event in events(
+            settings, names, start=start, group=group, idle_timeout=idle_timeout
+        ):  # type: ignore[arg-type]
+            sys.stdout.write(json.dumps(event.value, ensure_ascii=False) + "\n")
+            sys.stdout.flush()
+            count += 1
+            if max_events is not None and count >= max_events:
+                return
+
+    with contextlib.suppress(KeyboardInterrupt):
+        _run(follow)
+
+
+@broker_app.command("fetch")
+def broker_fetch() -> None:
+    """Fetch the Kafka broker's jars from Maven Central into the cache (once)."""
+    from newsflow.broker import ensure_jars
+
+    settings = _settings()
+    libs = ensure_jars(settings.cache_dir.resolve() / "kafka")
+    err.print(f"Kafka jars in {libs}")
+
+
+@broker_app.command("start")
+def broker_start() -> None:
+    """Start the local broker (fetching Kafka's jars from Maven Central once)."""
+    from newsflow.broker import local_broker
+
+    settings = _settings()
+    status = local_broker(settings).start()
+    err.print(
+        f"Kafka is running on {status.bootstrap_servers} (pid {status.pid}, log {status.log_file})"
+    )
+
+
+@broker_app.command("stop")
+def broker_stop() -> None:
+    """Stop the local broker."""
+    from newsflow.broker import local_broker
+
+    local_broker(_settings()).stop()
+    err.print("Kafka is stopped")
+
+
+@broker_app.command("status")
+def broker_status() -> None:
+    """Say whether the local broker runs; exit 1 if not."""
+    from newsflow.broker import local_broker
+
+    status = local_broker(_settings()).status()
+    if status.running:
+        err.print(f"running on {status.bootstrap_servers} (pid {status.pid})")
+    else:
+        err.print("not running")
+        raise typer.Exit(1)
+
+
+@topics_app.command("create")
+def topics_create() -> None:
+    """Create the four topics where missing."""
+    from newsflow.kafka import ensure_topics
+
+    settings = _settings()
+    created = _run(lambda: ensure_topics(settings))
+    err.print(f"created: {', '.join(created)}" if created else "all topics exist")
+
+
+@topics_app.command("list")
+def topics_list() -> None:
+    """List the cluster's topics."""
+    from newsflow.kafka import list_topics
+
+    settings = _settings()
+    for name in _run(lambda: list_topics(settings)):
+        print(name)
+
+
+@schemas_app.command("export")
+def schemas_export(
+    directory: Annotated[Path | None, typer.Option(help="Where to write")] = None,
+    check: Annotated[bool, typer.Option(help="Only check the files are fresh")] = False,
+) -> None:
+    """Write JSON Schema files for every message (schemas/json/ by default)."""
+    from newsflow.schema_export import SCHEMA_DIR, export_schemas, stale_schemas
+
+    target = directory or SCHEMA_DIR
+    if check:
+        stale = stale_schemas(target)
+        if stale:
+            raise CliError(f"stale JSON schemas: {', '.join(stale)}; run `newsflow schemas export`")
+        err.print("JSON schemas are fresh")
+        return
+    for path in export_schemas(target):
+        err.print(f"wrote {path}")
+
+
+@app.command()
+def demo(
+    keep_running: Annotated[bool, typer.Option(help="Keep the worker and broker up")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print events as JSON lines")] = False,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for results")] = 180.0,
+) -> None:
+    """Start a local broker (unless one is configured) and a worker, feed samples, show results."""
+    from newsflow.demo import run_demo
+
+    raise typer.Exit(
+        run_demo(_settings(), keep_running=keep_running, as_json=as_json, timeout=timeout)
+    )
+
+
+def main() -> None:
+    """Run the CLI, printing failures as one helpful line instead of a traceback."""
+    try:
+        app()
+    except (OperatorError, FileNotFoundError, ValueError) as exc:
+        err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,175 @@
+"""`newsflow demo`: a local broker, a worker, the sample articles fed, the results shown."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from newsflow.broker import LocalBroker, local_broker
+from newsflow.errors import OperatorError
+from newsflow.feeds import feed
+from newsflow.inputs import read_inputs
+from newsflow.kafka import end_offsets, ensure_topics
+from newsflow.settings import Settings
+from newsflow.subscribe import Event, events
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "articles"
+
+
+class DemoError(OperatorError):
+    """The demo could not complete; the message says why and where to look."""
+
+
+def _start_worker(settings: Settings, log_path: Path) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "NEWSFLOW_KAFKA_BOOTSTRAP_SERVERS": settings.bootstrap_servers}
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("ab") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "newsflow", "worker"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+
+
+def _stop_worker(process: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def _tail(path: Path, lines: int = 15) -> str:
+    if not path.exists():
+        return "(no log)"
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+
+async def _collect(
+    settings: Settings,
+    worker: subprocess.Popen[bytes],
+    log_path: Path,
+    article_ids: set[str],
+    timeout: float,
+    console: Console,
+    as_json: bool,
+) -> list[Event]:
+    topics = [settings.topic_enriched, settings.topic_policy, settings.topic_deadletter]
+    start = await end_offsets(settings, topics)
+    summary = await feed(settings, list(read_inputs([str(EXAMPLES)])), show_progress=False)
+    article_ids.update(summary.ids)
+    console.print(f"Fed {summary.sent} sample article(s) to [bold]{settings.topic_raw}[/]")
+    received: list[Event] = []
+    waiting = set(article_ids)
+
+    async def receive() -> None:
+        async for event in events(settings, topics, start=start):
+            received.append(event)
+            _show(event, console, as_json)
+            if event.topic != settings.topic_policy:
+                waiting.discard(str(event.key))
+            if not waiting:
+                return
+
+    async def watch_worker() -> None:
+        while worker.poll() is None:
+            await asyncio.sleep(0.5)
+        raise DemoError(f"the worker exited with code {worker.returncode}:\n{_tail(log_path)}")
+
+    tasks = {asyncio.create_task(receive()), asyncio.create_task(watch_worker())}
+    done, pending = await asyncio.wait(tasks, timeout=timeout, return_when="FIRST_COMPLETED")
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)
+    for task in done:
+        task.result()  # re-raises the worker's failure
+    if waiting:
+        raise DemoError(
+            f"no result for {len(waiting)} article(s) after {timeout:.0f}s; worker log "
+            f"{log_path}:\n{_tail(log_path)}"
+        )
+    return received
+
+
+def _show(event: Event, console: Console, as_json: bool) -> None:
+    if as_json:
+        import json
+
+        print(json.dumps({"topic": event.topic, "event": event.value}, ensure_ascii=False))
+        return
+    value = event.value
+    if "clean_text" in value:
+        table = Table(title=f"enriched article {value['id']}", show_header=True)
+        table.add_column("entity")
+        table.add_column("type")
+        table.add_column("mentions", justify="right")
+        for entity in value.get("entities", [])[:12]:
+            table.add_row(entity["name"], entity["type"], str(entity.get("mention_count", 0)))
+        console.print(table)
+        console.print(
+            f"  language={value.get('language')} chars={len(value['clean_text'])} "
+            f"policy_changes={len(value.get('policy_changes', []))} "
+            f"duplicate_of={value.get('duplicate_of')}"
+        )
+    elif "action" in value:
+        actor = value.get("actor", {})
+        console.print(
+            f"[bold green]policy change[/] {value['id']}: {actor.get('name')} "
+            f"{value.get('action')} ({value.get('direction')}, {value.get('status')}) "
+            f"for {value.get('beneficiary')}: {value.get('object')}"
+        )
+    else:
+        console.print(f"[bold red]dead letter[/] {value.get('reason')}: {value.get('error')}")
+
+
+def run_demo(settings: Settings, *, keep_running: bool, as_json: bool, timeout: float) -> int:
+    """Run the demo end to end; return the process exit code."""
+    console = Console(stderr=as_json)
+    broker: LocalBroker | None = None
+    if settings.uses_local_broker:
+        broker = local_broker(settings)
+        if broker.status().running:
+            broker = None  # somebody else's run started it; leave it up
+        else:
+            console.print(f"Starting a local Kafka broker on {settings.bootstrap_servers} …")
+            broker.start()
+    worker: subprocess.Popen[bytes] | None = None
+    log_path = settings.data_dir.resolve() / "logs" / "demo-worker.log"
+    try:
+        created = asyncio.run(ensure_topics(settings))
+        if created:
+            console.print(f"Created topics: {', '.join(created)}")
+        console.print(f"Starting a worker (log: {log_path}) …")
+        worker = _start_worker(settings, log_path)
+        received = asyncio.run(
+            _collect(settings, worker, log_path, set(), timeout, console, as_json)
+        )
+        enriched = sum(1 for e in received if e.topic == settings.topic_enriched)
+        changes = sum(1 for e in received if e.topic == settings.topic_policy)
+        console.print(
+            f"Received {enriched} enriched article(s) and {changes} policy change(s). "
+            f"Metrics: http://127.0.0.1:{settings.metrics_port}/metrics"
+        )
+        if keep_running:
+            console.print("Worker and broker keep running; press Ctrl-C to stop.")
+            with contextlib.suppress(KeyboardInterrupt):
+                worker.wait()
+        return 0
+    finally:
+        if worker is not None:
+            _stop_worker(worker)
+        if broker is not None:
+            broker.stop()

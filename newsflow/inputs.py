@@ -1,0 +1,116 @@
+"""Reading articles from files and stdin: JSON/JSONL records, plain text and HTML pages."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.intake import Rejected, validate_raw
+from schemas import ContentType, DeadLetterReason, RawArticle
+
+JSON_LINES = {".jsonl", ".ndjson"}
+HTML = {".html", ".htm", ".xhtml"}
+TEXT = {".txt", ".text"}
+SUPPORTED = sorted(JSON_LINES | HTML | TEXT | {".json"})
+
+
+@dataclass(frozen=True)
+class InputItem:
+    """One article read from an input, or why it could not be read; `where` is file[:line]."""
+
+    where: str
+    article: RawArticle | None
+    error: Rejected | None = None
+
+
+def _suffix(path: Path) -> str:
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] == ".gz":
+        suffixes.pop()
+    return suffixes[-1] if suffixes else ""
+
+
+def _read_text(path: Path) -> str:
+    data = path.read_bytes()
+    if path.suffix.lower() == ".gz":
+        data = gzip.decompress(data)
+    return data.decode("utf-8", errors="replace")
+
+
+def _from_json_document(where: str, text: str) -> InputItem:
+    try:
+        return InputItem(where, validate_raw(json.loads(text)))
+    except json.JSONDecodeError as exc:
+        error = Rejected(DeadLetterReason.NOT_JSON, f"not JSON: {exc.msg}", stage="intake")
+        return InputItem(where, None, error)
+    except Rejected as exc:
+        return InputItem(where, None, exc)
+
+
+def _from_json_lines(name: str, text: str) -> Iterator[InputItem]:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.strip():
+            yield _from_json_document(f"{name}:{number}", line)
+
+
+def _from_page(where: str, text: str, content_type: ContentType) -> InputItem:
+    try:
+        return InputItem(where, validate_raw({"content": text, "content_type": content_type}))
+    except Rejected as exc:
+        return InputItem(where, None, exc)
+
+
+def read_path(path: Path) -> Iterator[InputItem]:
+    """Yield the articles in one file, by its extension (optionally .gz-compressed)."""
+    kind = _suffix(path)
+    text = _read_text(path)
+    if kind in JSON_LINES:
+        yield from _from_json_lines(str(path), text)
+    elif kind == ".json":
+        document = text.strip()
+        if document.startswith("["):
+            for number, item in enumerate(json.loads(document), start=1):
+                yield _from_json_document(f"{path}[{number}]", json.dumps(item))
+        else:
+            yield _from_json_document(str(path), document)
+    elif kind in HTML:
+        yield _from_page(str(path), text, ContentType.TEXT_HTML)
+    elif kind in TEXT:
+        yield _from_page(str(path), text, ContentType.TEXT_PLAIN)
+    else:
+        raise ValueError(
+            f"{path}: unsupported file type {kind or '(none)'}; use one of {', '.join(SUPPORTED)}"
+        )
+
+
+def read_stdin() -> Iterator[InputItem]:
+    """Yield the articles on stdin: JSON lines if it starts with '{', else one text/HTML article."""
+    text = sys.stdin.read()
+    head = text.lstrip()[:200].lower()
+    if head.startswith("{"):
+        yield from _from_json_lines("<stdin>", text)
+    elif head.startswith(("<!doctype html", "<html")):
+        yield _from_page("<stdin>", text, ContentType.TEXT_HTML)
+    else:
+        yield _from_page("<stdin>", text, ContentType.TEXT_PLAIN)
+
+
+def read_inputs(sources: list[str]) -> Iterator[InputItem]:
+    """Yield the articles of every source, in order ('-' is stdin; directories are walked)."""
+    for source in sources:
+        if source == "-":
+            yield from read_stdin()
+            continue
+        path = Path(source)
+        if path.is_dir():
+            for child in sorted(p for p in path.rglob("*") if p.is_file()):
+                if _suffix(child) in SUPPORTED:
+                    yield from read_path(child)
+        elif path.exists():
+            yield from read_path(path)
+        else:
+            raise FileNotFoundError(f"{source}: no such file or directory")

@@ -1,0 +1,117 @@
+"""The one settings class: every knob, read from the environment (prefix NEWSFLOW_) once."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from pipeline.config import ALL_STAGES, PipelineConfig
+
+DEFAULT_LOCAL_PORT = 39092
+
+
+def _default_processes() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
+
+
+class Settings(BaseSettings):
+    """Newsflow configuration. Every field is also an env var: NEWSFLOW_<FIELD_NAME>."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="NEWSFLOW_", env_file=None, extra="ignore", secrets_dir=None
+    )
+
+    # Kafka connection
+    kafka_bootstrap_servers: str | None = Field(
+        default=None,
+        description="Kafka bootstrap servers (host:port,...). Unset: the local broker is used.",
+    )
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+    kafka_ssl_cafile: Path | None = None
+    kafka_ssl_certfile: Path | None = None
+    kafka_ssl_keyfile: Path | None = None
+
+    # Topics
+    topic_raw: str = "articles.raw"
+    topic_enriched: str = "articles.enriched"
+    topic_policy: str = "policy.changes"
+    topic_deadletter: str = "articles.deadletter"
+    topic_partitions: int = Field(default=4, ge=1)
+    topic_replication_factor: int = Field(default=1, ge=1)
+
+    # Worker
+    consumer_group: str = "newsflow"
+    batch_size: int = Field(default=32, ge=1, description="Max articles per processing batch.")
+    batch_wait_seconds: float = Field(default=0.25, gt=0, description="Max wait to fill a batch.")
+    processes: int = Field(
+        default_factory=_default_processes, ge=0, description="NLP process pool size (0: inline)."
+    )
+    metrics_host: str = "0.0.0.0"
+    metrics_port: int = Field(default=9400, ge=0, le=65535)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    data_dir: Path = Field(default=Path(".newsflow"), description="Local state (broker, faust).")
+
+    # Pipeline
+    spacy_model: str = "en_core_web_sm"
+    stages: tuple[str, ...] = ALL_STAGES
+    max_message_bytes: int = Field(default=2_000_000, ge=1024)
+    max_content_chars: int = Field(default=1_000_000, ge=1)
+    dedupe_window: int = Field(default=50_000, ge=1)
+
+    # Local broker (dev, tests, demo)
+    local_broker_port: int = Field(default=DEFAULT_LOCAL_PORT, ge=1, le=65535)
+    cache_dir: Path = Field(default=Path(".cache"), description="Downloaded Kafka jars.")
+
+    @property
+    def uses_local_broker(self) -> bool:
+        """Return whether no external Kafka is configured, so the local broker is meant."""
+        return not self.kafka_bootstrap_servers
+
+    @property
+    def bootstrap_servers(self) -> str:
+        """Return the bootstrap servers to connect to (the local broker's when none is set)."""
+        return self.kafka_bootstrap_servers or f"127.0.0.1:{self.local_broker_port}"
+
+    @property
+    def topics(self) -> tuple[str, str, str, str]:
+        """Return the four topic names: raw, enriched, policy, dead-letter."""
+        return (self.topic_raw, self.topic_enriched, self.topic_policy, self.topic_deadletter)
+
+    def pipeline_config(self) -> PipelineConfig:
+        """Return the stages' configuration."""
+        return PipelineConfig(
+            spacy_model=self.spacy_model,
+            stages=tuple(self.stages),
+            max_message_bytes=self.max_message_bytes,
+            max_content_chars=self.max_content_chars,
+            dedupe_window=self.dedupe_window,
+        )
+
+    def kafka_client_options(self) -> dict[str, object]:
+        """Return connection keyword arguments for aiokafka clients (security included)."""
+        options: dict[str, object] = {
+            "bootstrap_servers": self.bootstrap_servers,
+            "security_protocol": self.kafka_security_protocol,
+        }
+        if self.kafka_security_protocol.startswith("SASL"):
+            options["sasl_mechanism"] = self.kafka_sasl_mechanism or "SCRAM-SHA-512"
+            options["sasl_plain_username"] = self.kafka_sasl_username
+            options["sasl_plain_password"] = (
+                self.kafka_sasl_password.get_secret_value() if self.kafka_sasl_password else None
+            )
+        if self.kafka_security_protocol.endswith("SSL"):
+            from aiokafka.helpers import create_ssl_context
+
+            options["ssl_context"] = create_ssl_context(
+                cafile=str(self.kafka_ssl_cafile) if self.kafka_ssl_cafile else None,
+                certfile=str(self.kafka_ssl_certfile) if self.kafka_ssl_certfile else None,
+                keyfile=str(self.kafka_ssl_keyfile) if self.kafka_ssl_keyfile else None,
+            )
+        return options

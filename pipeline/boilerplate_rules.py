@@ -1,0 +1,113 @@
+"""The page-furniture rules: what scrapers leave around a news article, as data.
+
+Every rule has a name (it labels `CleaningReport.removed`) and patterns matched, case-insensitively,
+against one stripped line. `pipeline.boilerplate` applies them; nothing else knows about furniture.
+
+- LINE_RULES: a line matching any pattern of a rule is furniture wherever it appears.
+- SECTION_HEADINGS: a line that opens a block of teasers ("Related", "Other Topics of Interest");
+  the heading goes, and so do the teaser headlines (and their one-paragraph standfirsts) after it.
+- BYLINE / DATELINE: lines that are metadata, not body; kept in the report, not in the text.
+
+Patterns come from how news pages are scraped (footers, share bars, newsletter boxes, sidebars),
+written for the shape of the furniture, never for one outlet's exact wording.
+"""
+
+from __future__ import annotations
+
+LINE_RULES: dict[str, tuple[str, ...]] = {
+    "correction_footer": (
+        r"^to (suggest|submit|report) an? (correction|clarification|error)",
+        r"\bhighlight the (text|error|mistake)\b.*\bctrl\s*\+\s*enter\b",
+        r"^(if )?you (can )?also highlight the text",
+        r"^(did you )?(spot|see|notice|find) an? (error|mistake|typo)\b.{0,60}$",
+        r"^(report|submit) an? (error|correction|typo)\W*$",
+    ),
+    "share_prompt": (
+        r"^(share|tweet|email|print|pin|save|copy link)( (this|it|on|via|to) [\w ]{0,30})?\W*$",
+        r"^(like|enjoy(ed)?|love) this (story|article|post)\?",
+        r"\bshare (it|this( story| article)?) with (a|your) friends?\b",
+        r"^(share|follow us|find us|join us|like us) on "
+        r"(facebook|twitter|x|linkedin|whatsapp|instagram|telegram|reddit)\b",
+        r"^(click|tap) (here )?to share\b",
+    ),
+    "subscribe_prompt": (
+        r"^(sign up|subscribe|register)\b.{0,120}\b(newsletters?|inbox|updates|alerts|emails?)\b",
+        r"\b(delivered|straight|sent) (to|into|through) your (inbox|letterbox|mailbox|door)\b",
+        r"^get (the latest|our|the best|breaking)\b.{0,80}\b(inbox|newsletters?|alerts)\b",
+        r"\bsign up for\b.{0,60}\b(newsletter|today)\b",
+        r"^thanks? (you )?for (signing up|subscribing)\W*$",
+        r"^keep an eye on your inbox\b",
+        r"^(sorry!? )?there was an error processing your (subscription|request)\W*$",
+        r"^(already|not) a subscriber\?",
+        r"^(subscribe|subscribe now|sign up|log in|sign in|register)\W*$",
+        r"^[\w ]{0,30}newsletter\W*$",
+    ),
+    "inline_teaser": (
+        r"^(read more|see more|read also|also read|read next|related|related coverage"
+        r"|related content|more on this|recommended|watch|listen|must read|don'?t miss"
+        r"|see also|more|also on [\w.-]+|editor'?s picks?)\s*[:|»›>–—-]+\s*\S",
+        r"^also on [\w-]+\.(com|net|org|co\.uk|ru)\b",
+    ),
+    "author_contact": (
+        r"^have a (news )?tip\b",
+        r"\b(may|can) be reached at\b.*@",
+        r"^(email|e-mail|contact|reach) (the (author|reporter|writer)|\w+( \w+)?) (at|via) \S+@",
+        r"^follow (him|her|them|me|us|the author|\w+) on (twitter|facebook|instagram|x)\b",
+        r"^follow us @\w+",
+    ),
+    "copyright": (
+        r"^(copyright|©|\(c\))\s*(\d{4}|©|\w).{0,120}$",
+        r"\ball rights reserved\W*$",
+        r"^this (copy|material) is for your personal,? non-commercial use only\b",
+        r"\bmay not be (published|reproduced|broadcast)\b.{0,40}(rewritten|redistributed)\b",
+    ),
+    "bare_url": (r"^(https?://|www\.)\S+$",),
+    "advertisement": (
+        r"^(advertisement|advertising|sponsored|sponsored content|paid content|ad|promoted)\W*$",
+        r"^(story|article) continues (below|after)( (the )?advertisement)?\W*$",
+        r"^(continue reading|scroll to continue)( (below|with content))?\W*$",
+    ),
+    "comments_prompt": (
+        r"^(tell us what (you|YOU) think|leave a (comment|reply)|join the (conversation|discussion)"
+        r"|show comments|view comments|add a comment|post a comment)\W*$",
+        r"^\d*\s*comments?\W*$",
+    ),
+    "media_credit": (
+        r"^(image|photo|picture|video|graphic)( copyright| credit| source| caption)?\s*[:©]"
+        r".{0,80}$",
+        r"^(getty images|reuters|ap photo|afp|shutterstock)(/[\w ]+)?\W*$",
+    ),
+    "update_stamp": (
+        r"^(updated|published|posted|last updated|first published|modified)( at| on)?:?\s+"
+        r"[\w ,:./-]{0,40}\d[\w ,:./-]{0,30}$",
+    ),
+}
+
+SECTION_HEADINGS: tuple[str, ...] = (
+    r"^(other|more|related|top|latest|popular|trending|recommended|featured)"
+    r"( \w+){0,2} (topics|stories|articles|news|posts|reads|videos|coverage|content|links)"
+    r"( of interest| for you| from [\w .]+| you may like)?\W*$",
+    r"^(related|read more|more|see also|also read|read next|recommended( for you)?|don'?t miss"
+    r"|you (may|might) (also )?(like|enjoy|be interested in)|in other news|what to read next"
+    r"|trending( now)?|most (read|popular|viewed|shared)|editor'?s picks?|further reading"
+    r"|more from [\w .]+|more in [\w .]+|more like this|around the web|from our partners)\W*$",
+)
+
+# BYLINE and DATELINE are matched case-sensitively: capitals are the signal.
+BYLINE: tuple[str, ...] = (
+    r"^(?i:by)\s+(?P<author>[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){0,3}"
+    r"(?:(?:,| and| &)\s+[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){0,3})*)"
+    r"(?:\s*[,|–—-]\s*.{0,60})?$",
+)
+
+MONTHS = (
+    "jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|january|february|march|april|june|july"
+    "|august|september|october|november|december"
+)
+DATELINE: tuple[str, ...] = (
+    # "November 20, 2019 - 11:28 AMT", "Nov. 18, 2019 10:02 a.m. ET", "20 November 2019"
+    rf"^(?i:(\w+day,?\s+)?((\d{{1,2}}\s+)?({MONTHS})\.?\s+\d{{1,2}}?,?\s*\d{{4}}|\d{{1,4}}[/.-]\d{{1,2}}"
+    rf"[/.-]\d{{2,4}})([\s,|–—-]+(at\s+)?\d{{1,2}}[:.]\d{{2}}(\s*[ap]\.?m\.?)?(\s+[a-z]{{2,4}})?)?)\W*$",
+    # "BAAR, SWITZERLAND": a place line in capitals, as wires start a story
+    r"^[A-Z][A-Z .'-]{1,30}(,\s*[A-Z][A-Z .'-]{1,30})?\s*(\([A-Z]{2,10}\))?\s*[–—-]?$",
+)

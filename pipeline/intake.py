@@ -1,0 +1,114 @@
+"""Intake: raw message bytes -> a validated RawArticle, or a Rejected with a precise reason."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import ValidationError
+
+from schemas import DeadLetterReason, RawArticle
+
+STAGE = "intake"
+
+
+class Rejected(Exception):  # noqa: N818 - it is an outcome, not only an error
+    """An input that cannot become an enriched article; becomes a dead letter."""
+
+    def __init__(
+        self, reason: DeadLetterReason, message: str, *, stage: str, error_type: str = ""
+    ) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+        self.stage = stage
+        self.error_type = error_type or reason.value
+
+    def as_dict(self) -> dict[str, str]:
+        """Return the rejection as plain data (it crosses process boundaries)."""
+        return {
+            "reason": self.reason.value,
+            "message": self.message,
+            "stage": self.stage,
+            "error_type": self.error_type,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, str]) -> Rejected:
+        """Return the rejection that `as_dict` described."""
+        return cls(
+            DeadLetterReason(data["reason"]),
+            data["message"],
+            stage=data["stage"],
+            error_type=data["error_type"],
+        )
+
+
+def _reason_for(exc: ValidationError) -> DeadLetterReason:
+    kinds = {str(err["type"]) for err in exc.errors()}
+    if "empty_content" in kinds:
+        return DeadLetterReason.EMPTY_CONTENT
+    if "missing" in kinds:
+        return DeadLetterReason.MISSING_FIELD
+    if any(kind.endswith("_type") or kind.endswith("_parsing") for kind in kinds):
+        return DeadLetterReason.WRONG_TYPE
+    if any(kind.endswith("too_long") for kind in kinds):
+        return DeadLetterReason.OVERSIZE
+    return DeadLetterReason.INVALID_VALUE
+
+
+def _describe(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors()[:5]:
+        where = ".".join(str(p) for p in err["loc"]) or "message"
+        parts.append(f"{where}: {err['msg']}")
+    more = len(exc.errors()) - 5
+    return "; ".join(parts) + (f"; and {more} more" if more > 0 else "")
+
+
+def validate_raw(document: Any) -> RawArticle:
+    """Return the RawArticle that a decoded JSON document describes, or raise Rejected."""
+    if not isinstance(document, dict):
+        raise Rejected(
+            DeadLetterReason.WRONG_SHAPE,
+            f"expected a JSON object, got {type(document).__name__}",
+            stage=STAGE,
+        )
+    try:
+        return RawArticle.model_validate(document)
+    except ValidationError as exc:
+        raise Rejected(
+            _reason_for(exc), _describe(exc), stage=STAGE, error_type="ValidationError"
+        ) from exc
+
+
+def parse_raw(data: bytes | None, *, max_bytes: int) -> RawArticle:
+    """Return the RawArticle encoded in `data` (UTF-8 JSON), or raise Rejected saying why not."""
+    if data is None or not data:
+        raise Rejected(DeadLetterReason.NOT_JSON, "message value is empty", stage=STAGE)
+    if len(data) > max_bytes:
+        raise Rejected(
+            DeadLetterReason.OVERSIZE,
+            f"message is {len(data)} bytes, over the {max_bytes}-byte limit",
+            stage=STAGE,
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise Rejected(
+            DeadLetterReason.INVALID_UTF8,
+            f"message is not valid UTF-8 (byte {exc.start}: {exc.reason})",
+            stage=STAGE,
+            error_type="UnicodeDecodeError",
+        ) from exc
+    try:
+        document = json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        detail = exc.msg if isinstance(exc, json.JSONDecodeError) else "nesting too deep"
+        raise Rejected(
+            DeadLetterReason.NOT_JSON,
+            f"message is not JSON: {detail}",
+            stage=STAGE,
+            error_type=type(exc).__name__,
+        ) from exc
+    return validate_raw(document)

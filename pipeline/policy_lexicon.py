@@ -1,0 +1,461 @@
+"""The policy stage's lexicon, as data: triggers, governors, status cues, authorities, places.
+
+Everything the detector knows about English news phrasing lives here, so that extending coverage is
+a matter of adding rows, not branches. Words are lemmas (lower case) unless a table says otherwise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from schemas.policy import PolicyAction, PolicyDirection, PolicyStatus
+
+
+class Needs(StrEnum):
+    """What a trigger needs around it before it counts as a rule change."""
+
+    NOTHING = "nothing"  # the word itself is a rule act: ban, legalise, repeal
+    AUTHORITY_OR_OBJECT = "authority_or_object"  # cut, raise, lift: a rule-setter or a rule object
+    AUTHORITY = "authority"  # close, recall, extend: only a rule-setter makes these policy
+    OBJECT = "object"  # lift, impose: only a rule object (ban, sanctions, tariffs) makes it policy
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """One trigger word: what it does to a rule, in which direction, and what it needs."""
+
+    action: PolicyAction
+    direction: PolicyDirection
+    needs: Needs
+    status: PolicyStatus | None = None  # a status the word implies by itself (overturn: reversed)
+
+
+A, D, N, S = PolicyAction, PolicyDirection, Needs, PolicyStatus
+
+VERB_TRIGGERS: dict[str, Trigger] = {
+    # loosen: permissions
+    "allow": Trigger(A.PERMIT, D.LOOSEN, N.AUTHORITY_OR_OBJECT),
+    "permit": Trigger(A.PERMIT, D.LOOSEN, N.AUTHORITY_OR_OBJECT),
+    "authorize": Trigger(A.PERMIT, D.LOOSEN, N.AUTHORITY_OR_OBJECT),
+    "authorise": Trigger(A.PERMIT, D.LOOSEN, N.AUTHORITY_OR_OBJECT),
+    "legalize": Trigger(A.PERMIT, D.LOOSEN, N.NOTHING),
+    "legalise": Trigger(A.PERMIT, D.LOOSEN, N.NOTHING),
+    "license": Trigger(A.PERMIT, D.LOOSEN, N.AUTHORITY),
+    "greenlight": Trigger(A.APPROVE, D.LOOSEN, N.AUTHORITY_OR_OBJECT),
+    "approve": Trigger(A.APPROVE, D.LOOSEN, N.AUTHORITY_OR_OBJECT, S.APPROVED),
+    "clear": Trigger(A.APPROVE, D.LOOSEN, N.AUTHORITY),
+    "exempt": Trigger(A.LIFT, D.LOOSEN, N.AUTHORITY_OR_OBJECT),
+    "lift": Trigger(A.LIFT, D.LOOSEN, N.OBJECT),
+    "ease": Trigger(A.LIFT, D.LOOSEN, N.OBJECT),
+    "relax": Trigger(A.LIFT, D.LOOSEN, N.OBJECT),
+    "loosen": Trigger(A.LIFT, D.LOOSEN, N.OBJECT),
+    "resume": Trigger(A.RESUME, D.LOOSEN, N.AUTHORITY_OR_OBJECT),
+    "reopen": Trigger(A.RESUME, D.LOOSEN, N.AUTHORITY),
+    "expand": Trigger(A.EXPAND, D.LOOSEN, N.AUTHORITY_OR_OBJECT),
+    "extend": Trigger(A.EXPAND, D.LOOSEN, N.AUTHORITY_OR_OBJECT),
+    "prolong": Trigger(A.EXPAND, D.LOOSEN, N.AUTHORITY),
+    "broaden": Trigger(A.EXPAND, D.LOOSEN, N.AUTHORITY_OR_OBJECT),
+    "increase": Trigger(A.RAISE, D.LOOSEN, N.AUTHORITY_OR_OBJECT),
+    "raise": Trigger(A.RAISE, D.LOOSEN, N.AUTHORITY_OR_OBJECT),
+    "hike": Trigger(A.RAISE, D.TIGHTEN, N.AUTHORITY_OR_OBJECT),
+    "fund": Trigger(A.FUND, D.NEW, N.AUTHORITY),
+    "compensate": Trigger(A.FUND, D.NEW, N.AUTHORITY),
+    "subsidize": Trigger(A.FUND, D.NEW, N.AUTHORITY),
+    "lend": Trigger(A.FUND, D.LOOSEN, N.AUTHORITY),
+    # tighten: bans and restrictions
+    "ban": Trigger(A.BAN, D.TIGHTEN, N.NOTHING),
+    "prohibit": Trigger(A.BAN, D.TIGHTEN, N.NOTHING),
+    "outlaw": Trigger(A.BAN, D.TIGHTEN, N.NOTHING),
+    "forbid": Trigger(A.BAN, D.TIGHTEN, N.NOTHING),
+    "bar": Trigger(A.BAN, D.TIGHTEN, N.AUTHORITY),
+    "veto": Trigger(A.REJECT, D.TIGHTEN, N.AUTHORITY),
+    "block": Trigger(A.BAN, D.TIGHTEN, N.AUTHORITY),
+    "embargo": Trigger(A.BAN, D.TIGHTEN, N.NOTHING),
+    "restrict": Trigger(A.RESTRICT, D.TIGHTEN, N.AUTHORITY_OR_OBJECT),
+    "limit": Trigger(A.RESTRICT, D.TIGHTEN, N.AUTHORITY),
+    "curb": Trigger(A.RESTRICT, D.TIGHTEN, N.AUTHORITY_OR_OBJECT),
+    "cap": Trigger(A.RESTRICT, D.TIGHTEN, N.AUTHORITY),
+    "tighten": Trigger(A.RESTRICT, D.TIGHTEN, N.AUTHORITY_OR_OBJECT),
+    "strengthen": Trigger(A.RESTRICT, D.TIGHTEN, N.AUTHORITY),
+    "close": Trigger(A.RESTRICT, D.TIGHTEN, N.AUTHORITY),
+    "shut": Trigger(A.RESTRICT, D.TIGHTEN, N.AUTHORITY),
+    "suspend": Trigger(A.SUSPEND, D.TIGHTEN, N.AUTHORITY_OR_OBJECT),
+    "freeze": Trigger(A.SUSPEND, D.TIGHTEN, N.AUTHORITY),
+    "halt": Trigger(A.SUSPEND, D.TIGHTEN, N.AUTHORITY),
+    "impose": Trigger(A.IMPOSE, D.TIGHTEN, N.AUTHORITY_OR_OBJECT),
+    "levy": Trigger(A.IMPOSE, D.TIGHTEN, N.AUTHORITY_OR_OBJECT),
+    "sanction": Trigger(A.IMPOSE, D.TIGHTEN, N.AUTHORITY),
+    "enforce": Trigger(A.IMPOSE, D.TIGHTEN, N.AUTHORITY_OR_OBJECT),
+    "require": Trigger(A.REQUIRE, D.TIGHTEN, N.AUTHORITY),
+    "mandate": Trigger(A.REQUIRE, D.TIGHTEN, N.AUTHORITY_OR_OBJECT),
+    "oblige": Trigger(A.REQUIRE, D.TIGHTEN, N.AUTHORITY),
+    "cut": Trigger(A.REDUCE, D.TIGHTEN, N.AUTHORITY_OR_OBJECT),
+    "reduce": Trigger(A.REDUCE, D.TIGHTEN, N.AUTHORITY_OR_OBJECT),
+    "lower": Trigger(A.LOWER, D.LOOSEN, N.AUTHORITY_OR_OBJECT),
+    "slash": Trigger(A.REDUCE, D.TIGHTEN, N.AUTHORITY_OR_OBJECT),
+    "shorten": Trigger(A.REDUCE, D.TIGHTEN, N.AUTHORITY),
+    "recall": Trigger(A.CHANGE, D.TIGHTEN, N.AUTHORITY),
+    # repeal and reversal
+    "repeal": Trigger(A.REPEAL, D.REPEAL, N.NOTHING),
+    "rescind": Trigger(A.REPEAL, D.REPEAL, N.AUTHORITY_OR_OBJECT),
+    "abolish": Trigger(A.REPEAL, D.REPEAL, N.AUTHORITY_OR_OBJECT),
+    "scrap": Trigger(A.REPEAL, D.REPEAL, N.AUTHORITY_OR_OBJECT),
+    "revoke": Trigger(A.REPEAL, D.REPEAL, N.AUTHORITY_OR_OBJECT),
+    "annul": Trigger(A.REPEAL, D.REPEAL, N.AUTHORITY_OR_OBJECT),
+    "overturn": Trigger(A.REPEAL, D.REPEAL, N.AUTHORITY_OR_OBJECT, S.REVERSED),
+    "reverse": Trigger(A.REPEAL, D.REPEAL, N.AUTHORITY_OR_OBJECT, S.REVERSED),
+    "invalidate": Trigger(A.REPEAL, D.REPEAL, N.AUTHORITY_OR_OBJECT, S.REVERSED),
+    # new rules and changes
+    "adopt": Trigger(A.ADOPT, D.NEW, N.OBJECT),
+    "enact": Trigger(A.ADOPT, D.NEW, N.NOTHING),
+    "introduce": Trigger(A.ADOPT, D.NEW, N.OBJECT),
+    "implement": Trigger(A.ADOPT, D.NEW, N.OBJECT),
+    "launch": Trigger(A.ADOPT, D.NEW, N.OBJECT),
+    "unveil": Trigger(A.ADOPT, D.NEW, N.OBJECT),
+    "establish": Trigger(A.ADOPT, D.NEW, N.OBJECT),
+    "pass": Trigger(A.ADOPT, D.NEW, N.OBJECT, S.ENACTED),
+    "sign": Trigger(A.ADOPT, D.NEW, N.OBJECT, S.ENACTED),
+    "amend": Trigger(A.CHANGE, D.MIXED, N.OBJECT),
+    "revise": Trigger(A.CHANGE, D.NEW, N.OBJECT),
+    "update": Trigger(A.CHANGE, D.NEW, N.OBJECT),
+    "overhaul": Trigger(A.CHANGE, D.NEW, N.OBJECT),
+    "reform": Trigger(A.CHANGE, D.NEW, N.AUTHORITY),
+    "shift": Trigger(A.CHANGE, D.NEW, N.OBJECT),
+    "change": Trigger(A.CHANGE, D.NEW, N.OBJECT),
+    "write": Trigger(A.FUND, D.LOOSEN, N.OBJECT),  # "write off debts" (particle required below)
+}
+
+# Multi-word triggers: lower-case word sequences, the first word's lemma matched, then exact words.
+PHRASE_TRIGGERS: dict[tuple[str, ...], Trigger] = {
+    ("crack", "down"): Trigger(A.RESTRICT, D.TIGHTEN, N.AUTHORITY_OR_OBJECT),
+    ("step", "up"): Trigger(A.EXPAND, D.TIGHTEN, N.AUTHORITY),
+    ("write", "off"): Trigger(A.FUND, D.LOOSEN, N.AUTHORITY),
+    ("strike", "down"): Trigger(A.REPEAL, D.REPEAL, N.AUTHORITY_OR_OBJECT, S.REVERSED),
+    ("rule", "against"): Trigger(A.REPEAL, D.REPEAL, N.OBJECT, S.REVERSED),
+    ("take", "effect"): Trigger(A.ADOPT, D.NEW, N.OBJECT, S.ENACTED),
+    ("come", "into", "force"): Trigger(A.ADOPT, D.NEW, N.OBJECT, S.ENACTED),
+    ("go", "-", "ahead"): Trigger(A.APPROVE, D.LOOSEN, N.AUTHORITY),
+    ("green", "light"): Trigger(A.APPROVE, D.LOOSEN, N.AUTHORITY),
+    ("step", "back"): Trigger(A.CHANGE, D.REPEAL, N.AUTHORITY, S.REVERSED),
+}
+
+# Triggers that need a particle to count (the verb alone is too common).
+REQUIRED_PARTICLE: dict[str, str] = {"write": "off"}
+
+# Nouns that name a rule: a trigger acting on one of these is policy whoever the actor is.
+RULE_NOUNS: frozenset[str] = frozenset(
+    """ban embargo sanction tariff duty tax levy quota cap limit ceiling curfew moratorium freeze
+    restriction curb control law bill act statute legislation regulation rule ordinance decree
+    order resolution policy measure requirement standard guideline rate premium fee charge
+    subsidy exemption permit licence license visa immunity protection program programme scheme
+    regime crackdown campaign reform amendment treaty agreement deal settlement scrutiny testing
+    stance position right access label code""".split()
+)
+
+# Nouns that name a rule *act* on their own (nominal triggers): "a ban on", "new sanctions".
+NOMINAL_TRIGGERS: dict[str, Trigger] = {
+    "ban": Trigger(A.BAN, D.TIGHTEN, N.NOTHING),
+    "embargo": Trigger(A.BAN, D.TIGHTEN, N.NOTHING),
+    "moratorium": Trigger(A.SUSPEND, D.TIGHTEN, N.NOTHING),
+    "sanction": Trigger(A.IMPOSE, D.TIGHTEN, N.NOTHING),
+    "tariff": Trigger(A.IMPOSE, D.TIGHTEN, N.NOTHING),
+    "curfew": Trigger(A.RESTRICT, D.TIGHTEN, N.NOTHING),
+    "crackdown": Trigger(A.RESTRICT, D.TIGHTEN, N.NOTHING),
+    "resolution": Trigger(A.ADOPT, D.NEW, N.NOTHING),
+    "law": Trigger(A.ADOPT, D.NEW, N.NOTHING),
+    "bill": Trigger(A.ADOPT, D.NEW, N.NOTHING),
+    "legislation": Trigger(A.ADOPT, D.NEW, N.NOTHING),
+    "regulation": Trigger(A.ADOPT, D.NEW, N.NOTHING),
+    "rule": Trigger(A.ADOPT, D.NEW, N.NOTHING),
+    "measure": Trigger(A.ADOPT, D.NEW, N.NOTHING),
+    "program": Trigger(A.ADOPT, D.NEW, N.NOTHING),
+    "programme": Trigger(A.ADOPT, D.NEW, N.NOTHING),
+    "change": Trigger(A.CHANGE, D.NEW, N.NOTHING),
+    "shift": Trigger(A.CHANGE, D.NEW, N.NOTHING),
+    "adjustment": Trigger(A.CHANGE, D.NEW, N.NOTHING),
+    "reversal": Trigger(A.REPEAL, D.REPEAL, N.NOTHING, S.REVERSED),
+    "go-ahead": Trigger(A.APPROVE, D.LOOSEN, N.NOTHING),
+    "approval": Trigger(A.APPROVE, D.LOOSEN, N.NOTHING, S.APPROVED),
+    "increase": Trigger(A.RAISE, D.TIGHTEN, N.NOTHING),
+    "hike": Trigger(A.RAISE, D.TIGHTEN, N.NOTHING),
+    "cut": Trigger(A.LOWER, D.LOOSEN, N.NOTHING),
+}
+
+# A nominal trigger only counts when one of these makes it a decision (not a mention in passing):
+# a governing verb (passed a resolution), a modifier (new sanctions) or a policy compound.
+NOMINAL_GOVERNORS: frozenset[str] = frozenset(
+    """pass adopt approve impose introduce announce unveil sign enact issue implement enforce
+    agree order set declare launch win grant give extend tighten apply begin start""".split()
+)
+NOMINAL_MODIFIERS: frozenset[str] = frozenset({"new", "revised", "tougher", "stricter", "partial"})
+# "change", "shift", "increase" and "cut" are everyday nouns; they need a policy word beside them.
+NOMINAL_NEEDS_POLICY_WORD: frozenset[str] = frozenset(
+    {"change", "shift", "adjustment", "increase", "hike", "cut", "reversal", "measure", "rule"}
+)
+POLICY_WORDS: frozenset[str] = frozenset(
+    """policy stance position rate rates interest tax tariff premium fee duty rule regulation law
+    strategy""".split()
+)
+
+# Verbs and nouns that govern a trigger ("agreed to permit", "decision to allow") and what status
+# they give it. The first status found walking up from the trigger wins.
+GOVERNOR_STATUS: dict[str, PolicyStatus] = {
+    **dict.fromkeys(
+        "decide agree vote move pass sign approve adopt order rule begin start elect".split(),
+        S.ENACTED,
+    ),
+    **dict.fromkeys(
+        """announce unveil plan pledge promise vow commit intend prepare set direct instruct
+        declare confirm""".split(),
+        S.ANNOUNCED,
+    ),
+    **dict.fromkeys(
+        """propose recommend urge call ask want demand plead request press push lobby seek
+        threaten draft suggest""".split(),
+        S.PROPOSED,
+    ),
+    **dict.fromkeys(
+        """consider weigh mull debate discuss review study explore contemplate examine eye
+        expect hope wonder""".split(),
+        S.CONSIDERED,
+    ),
+    **dict.fromkeys("hint signal indicate".split(), S.SIGNALED),
+    **dict.fromkeys("refuse reject decline resist oppose retain maintain keep".split(), S.UNCHANGED),
+}
+NOUN_GOVERNOR_STATUS: dict[str, PolicyStatus] = {
+    **dict.fromkeys("decision move order agreement permission approval ruling".split(), S.ENACTED),
+    **dict.fromkeys("plan plans intention pledge promise".split(), S.ANNOUNCED),
+    **dict.fromkeys(
+        "proposal draft bid call request push demand recommendation suggestion".split(), S.PROPOSED
+    ),
+    **dict.fromkeys("idea possibility option talk talks".split(), S.CONSIDERED),
+}
+# Adjectives that hedge the whole clause: "leery of approving", "due to vote".
+HEDGING_ADJECTIVES: dict[str, PolicyStatus] = {
+    **dict.fromkeys("leery wary reluctant due likely unlikely possible".split(), S.CONSIDERED),
+    **dict.fromkeys("poised set ready".split(), S.ANNOUNCED),
+}
+MODAL_STATUS: dict[str, PolicyStatus] = {
+    **dict.fromkeys(["may", "might", "could", "would", "should"], S.CONSIDERED),
+    "can": S.ENACTED,
+    "will": S.ANNOUNCED,
+    "shall": S.ANNOUNCED,
+}
+# Sentence-level phrases that say the rule stays as it is.
+UNCHANGED_PHRASES: tuple[str, ...] = (
+    "remains unchanged",
+    "remain unchanged",
+    "remained unchanged",
+    "unchanged",
+    "remains in place",
+    "remain in place",
+    "remains in force",
+    "no plans to",
+    "no plan to",
+    "does not plan to",
+    "not plan to",
+    "ruled out",
+    "rules out",
+    "rule out",
+    "not set in stone",
+    "more of the same",
+    "more of same",
+    "held interest rates",
+    "held rates",
+    "kept rates",
+    "left rates",
+    "on hold",
+    "will never",
+)
+# Lemmas of verbs that put a clause under someone else's word (reported speech).
+REPORTING_VERBS: frozenset[str] = frozenset(
+    """say tell report claim add state announce stress note confirm reveal disclose write
+    explain insist quote cite""".split()
+)
+# Reporting verbs whose subject announces a change when it is the actor or speaks for it.
+ANNOUNCING_VERBS: frozenset[str] = frozenset({"announce", "say", "declare", "confirm", "state"})
+
+# Heads of noun phrases that stand for a rule-setter.
+AUTHORITY_HEADS: frozenset[str] = frozenset(
+    """government administration ministry minister department agency authority authorities
+    regulator regulators commission commissioner committee council parliament senate congress
+    assembly legislature lawmakers legislators lawmaker court judge judges justice tribunal
+    cabinet president premier chancellor governor mayor king queen emperor leader leadership
+    official officials board bank treasury state states province city municipality police
+    military army navy kremlin pentagon whitehouse secretary prosecutor watchdog body bureau
+    office service union ministers parliamentarians junta regime federation association
+    organization organisation""".split()
+)
+# Organisation names (lower case) that are rule-setters whatever their head noun.
+AUTHORITY_NAMES: frozenset[str] = frozenset(
+    """un u.n. united nations eu e.u. european union nato wto imf world bank opec iaea who
+    unesco ecb fed federal reserve fda fcc sec ftc epa faa tsa fbi doj irs congress senate
+    bundesbank bundestag duma knesset kremlin white house pentagon uefa fifa ioc iaaf wada
+    icc asean african union security council comreg ofcom ofgem fsa""".split("\n")[0].split()
+) | frozenset(
+    {
+        "united nations",
+        "european union",
+        "world bank",
+        "federal reserve",
+        "white house",
+        "security council",
+        "african union",
+        "european commission",
+        "supreme court",
+        "football association",
+    }
+)
+# Words in an ORG name that make it a rule-setter ("Michigan Public Service Commission").
+AUTHORITY_NAME_WORDS: frozenset[str] = frozenset(
+    """government ministry department agency authority commission committee council parliament
+    senate congress assembly court tribunal regulator regulatory bank reserve treasury board
+    bureau administration federal national state office police union organization organisation
+    association federation fund""".split()
+)
+# Heads that make a noun phrase commercial rather than governmental ("Sun Microsystems Inc.").
+COMPANY_WORDS: frozenset[str] = frozenset(
+    """inc inc. corp corp. co co. ltd ltd. plc llc lp company companies corporation group
+    airline airlines airways carrier carriers maker makers firm firms bank's studio club team""".split()
+)
+# Titles that precede or follow a person's name.
+TITLES: frozenset[str] = frozenset(
+    """president vice prime minister chancellor secretary governor mayor king queen premier
+    senator representative rep. sen. gov. pres. gen. general chairman chairwoman chair leader
+    spokesman spokeswoman spokesperson press foreign defense defence finance interior state
+    attorney justice judge commissioner ambassador envoy director chief head deputy sheikh
+    mr. mrs. ms. dr. sir lord lady economics correspondent""".split()
+)
+SPOKESPERSON_HEADS: frozenset[str] = frozenset(
+    {"spokesman", "spokeswoman", "spokesperson", "secretary", "aide", "adviser", "advisor"}
+)
+# Pronouns and anaphoric noun phrases that point back at an earlier actor or decision.
+ANAPHORIC_HEADS: frozenset[str] = frozenset(
+    """he she it they we i decision move policy change administration government step measure
+    plan president officials authorities""".split()
+)
+
+# Countries by every name and demonym news uses for them (lower case -> canonical name).
+COUNTRIES: dict[str, str] = {
+    **dict.fromkeys(
+        ["us", "u.s.", "u.s", "usa", "u.s.a.", "united states", "america", "american",
+         "americans", "united states of america", "washington"],
+        "United States",
+    ),
+    **dict.fromkeys(
+        ["uk", "u.k.", "britain", "british", "great britain", "united kingdom", "england",
+         "london"],
+        "United Kingdom",
+    ),
+    **dict.fromkeys(["germany", "german", "germans", "berlin"], "Germany"),
+    **dict.fromkeys(["france", "french", "paris"], "France"),
+    **dict.fromkeys(["russia", "russian", "russians", "moscow", "kremlin"], "Russia"),
+    **dict.fromkeys(["ukraine", "ukrainian", "ukrainians", "kyiv", "kiev"], "Ukraine"),
+    **dict.fromkeys(["china", "chinese", "beijing"], "China"),
+    **dict.fromkeys(["japan", "japanese", "tokyo"], "Japan"),
+    **dict.fromkeys(["india", "indian", "new delhi"], "India"),
+    **dict.fromkeys(["israel", "israeli", "israelis"], "Israel"),
+    **dict.fromkeys(["iran", "iranian", "tehran"], "Iran"),
+    **dict.fromkeys(["iraq", "iraqi", "baghdad"], "Iraq"),
+    **dict.fromkeys(["canada", "canadian", "ottawa"], "Canada"),
+    **dict.fromkeys(["australia", "australian", "canberra"], "Australia"),
+    **dict.fromkeys(["italy", "italian", "rome"], "Italy"),
+    **dict.fromkeys(["spain", "spanish", "madrid"], "Spain"),
+    **dict.fromkeys(["egypt", "egyptian", "cairo"], "Egypt"),
+    **dict.fromkeys(["nigeria", "nigerian", "abuja"], "Nigeria"),
+    **dict.fromkeys(["ireland", "irish", "dublin"], "Ireland"),
+    **dict.fromkeys(["panama", "panamanian"], "Panama"),
+    **dict.fromkeys(["cuba", "cuban", "havana"], "Cuba"),
+    **dict.fromkeys(["venezuela", "venezuelan", "caracas"], "Venezuela"),
+    **dict.fromkeys(["sudan", "sudanese", "khartoum"], "Sudan"),
+    **dict.fromkeys(["libya", "libyan", "tripoli"], "Libya"),
+    **dict.fromkeys(["nepal", "nepalese", "nepali", "kathmandu"], "Nepal"),
+    **dict.fromkeys(["chile", "chilean", "santiago"], "Chile"),
+    **dict.fromkeys(["taiwan", "taiwanese", "taipei"], "Taiwan"),
+    **dict.fromkeys(["pakistan", "pakistani", "islamabad"], "Pakistan"),
+    **dict.fromkeys(["korea", "south korea", "korean", "south korean", "seoul"], "South Korea"),
+    **dict.fromkeys(["north korea", "north korean", "pyongyang"], "North Korea"),
+    **dict.fromkeys(["brazil", "brazilian", "brasilia"], "Brazil"),
+    **dict.fromkeys(["mexico", "mexican"], "Mexico"),
+    **dict.fromkeys(["turkey", "turkish", "ankara"], "Turkey"),
+    **dict.fromkeys(["poland", "polish", "warsaw"], "Poland"),
+    **dict.fromkeys(["netherlands", "dutch", "the hague"], "Netherlands"),
+    **dict.fromkeys(["sweden", "swedish", "stockholm"], "Sweden"),
+    **dict.fromkeys(["switzerland", "swiss", "bern"], "Switzerland"),
+    **dict.fromkeys(["singapore", "singaporean"], "Singapore"),
+    **dict.fromkeys(["malaysia", "malaysian", "kuala lumpur"], "Malaysia"),
+    **dict.fromkeys(["indonesia", "indonesian", "jakarta"], "Indonesia"),
+    **dict.fromkeys(["zimbabwe", "zimbabwean", "harare"], "Zimbabwe"),
+    **dict.fromkeys(["south africa", "south african", "pretoria"], "South Africa"),
+    **dict.fromkeys(["saudi arabia", "saudi", "riyadh"], "Saudi Arabia"),
+    **dict.fromkeys(["syria", "syrian", "damascus"], "Syria"),
+    **dict.fromkeys(["afghanistan", "afghan", "kabul"], "Afghanistan"),
+    **dict.fromkeys(["belarus", "belarusian", "minsk"], "Belarus"),
+    **dict.fromkeys(["czech republic", "czech", "prague"], "Czech Republic"),
+    **dict.fromkeys(["greece", "greek", "athens"], "Greece"),
+    **dict.fromkeys(["bangladesh", "bangladeshi", "dhaka"], "Bangladesh"),
+}
+# Supranational bodies by short name (lower case -> canonical).
+BODIES: dict[str, str] = {
+    "un": "United Nations",
+    "u.n.": "United Nations",
+    "eu": "European Union",
+    "e.u.": "European Union",
+    "fed": "Federal Reserve",
+    "imf": "International Monetary Fund",
+    "wto": "World Trade Organization",
+    "nato": "NATO",
+    "iaea": "International Atomic Energy Agency",
+    "opec": "OPEC",
+}
+
+# News outlets and agencies (lower case -> (canonical, is_agency)).
+OUTLETS: dict[str, tuple[str, bool]] = {
+    "reuters": ("Reuters", True),
+    "ap": ("Associated Press", True),
+    "associated press": ("Associated Press", True),
+    "the associated press": ("Associated Press", True),
+    "afp": ("AFP", True),
+    "agence france-presse": ("AFP", True),
+    "xinhua": ("Xinhua", True),
+    "xinhuanet": ("Xinhua", True),
+    "interfax": ("Interfax", True),
+    "tass": ("TASS", True),
+    "dpa": ("dpa", True),
+    "bloomberg": ("Bloomberg", True),
+    "canadian press": ("Canadian Press", True),
+    "politico": ("Politico", False),
+    "guardian": ("The Guardian", False),
+    "the guardian": ("The Guardian", False),
+    "bbc": ("BBC", False),
+    "cnn": ("CNN", False),
+    "new york times": ("The New York Times", False),
+    "the new york times": ("The New York Times", False),
+    "washington post": ("The Washington Post", False),
+    "the washington post": ("The Washington Post", False),
+    "wall street journal": ("The Wall Street Journal", False),
+    "financial times": ("Financial Times", False),
+    "axios": ("Axios", False),
+    "ha'aretz": ("Haaretz", False),
+    "haaretz": ("Haaretz", False),
+    "daily mirror": ("Daily Mirror", False),
+    "usa today": ("USA Today", False),
+}
+# Nouns that make a cited source anonymous ("three unnamed US officials", "a source").
+ANONYMOUS_WORDS: frozenset[str] = frozenset({"unnamed", "anonymous", "senior", "source", "sources"})
+OFFICIAL_HEADS: frozenset[str] = frozenset({"official", "officials", "source", "sources", "diplomat", "diplomats", "aide", "aides"})
+DOCUMENT_HEADS: frozenset[str] = frozenset({"document", "documents", "filing", "filings", "memo", "report", "statement"})
+
+# "raise" and "cut" change direction with what they act on: raising a rate tightens.
+TIGHTEN_WHEN_RAISED: frozenset[str] = frozenset(
+    """rate rates tax taxes fee fees premium premiums tariff tariffs duty duties price prices
+    penalty penalties fine fines testing scrutiny requirement requirements security control
+    controls sanction sanctions interest""".split()
+)
+
+# Prepositions that introduce a limit on where or how a permission applies.
+SCOPE_PREPOSITIONS: frozenset[str] = frozenset({"in", "near", "within", "inside", "along", "across", "around"})
+SCOPE_HEADS: frozenset[str] = frozenset({"region", "area", "zone", "border", "city", "province", "territory", "purposes", "purpose"})
+# Words that mark an explicit exclusion ("except", "excluding", "not against").
+EXCLUSION_WORDS: frozenset[str] = frozenset({"except", "excluding", "barring", "besides"})

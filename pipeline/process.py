@@ -1,0 +1,252 @@
+"""The stages composed: raw articles -> EnrichedArticle events (or Rejected outcomes).
+
+A batch runs in two phases so that duplicate detection, whose state lives with the caller, sits
+between cleaning and the NLP stages:
+
+    clean_many(raws) -> plan_analysis(..., dedupe) -> analyze_many(plan.requests) -> finish(...)
+
+`clean_many` and `analyze_many` take and return plain data so a worker can run them in a process
+pool; `enrich_batch` runs the same phases in-process for the CLI and tests.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+import traceback
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from pipeline import cleaning, entities, nlp, policy
+from pipeline.config import PipelineConfig
+from pipeline.dedupe import DuplicateIndex
+from pipeline.intake import Rejected
+from schemas import (
+    DeadLetterReason,
+    EnrichedArticle,
+    Entity,
+    ModelInfo,
+    Origin,
+    PolicyChange,
+    Processing,
+    RawArticle,
+)
+
+NLP_STAGE = "nlp"
+
+
+def _rejected(exc: Exception, stage: str) -> Rejected:
+    if isinstance(exc, Rejected):
+        return exc
+    where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+    at = f" at {where.filename.rsplit('/', 1)[-1]}:{where.lineno}" if where else ""
+    return Rejected(
+        DeadLetterReason.STAGE_ERROR,
+        f"{stage} stage failed: {type(exc).__name__}: {exc}{at}",
+        stage=stage,
+        error_type=type(exc).__name__,
+    )
+
+
+def clean_many(raws: list[dict[str, Any]], config: PipelineConfig) -> list[dict[str, Any]]:
+    """Return, per raw article dict, {"cleaned": ..., "seconds": ...} or {"rejected": ...}."""
+    results: list[dict[str, Any]] = []
+    for data in raws:
+        started = time.perf_counter()
+        try:
+            cleaned = cleaning.clean(RawArticle.model_validate(data), config)
+        except Exception as exc:
+            results.append({"rejected": _rejected(exc, cleaning.STAGE).as_dict()})
+            continue
+        results.append(
+            {"cleaned": dataclasses.asdict(cleaned), "seconds": time.perf_counter() - started}
+        )
+    return results
+
+
+def _analyze_doc(doc: Any, article_id: str, config: PipelineConfig) -> dict[str, Any]:
+    timings: dict[str, float] = {}
+    found: list[Entity] = []
+    changes: list[PolicyChange] = []
+    if config.runs(entities.STAGE):
+        started = time.perf_counter()
+        found = entities.extract_entities(doc)
+        timings[entities.STAGE] = time.perf_counter() - started
+    if config.runs(policy.STAGE):
+        started = time.perf_counter()
+        changes = policy.detect_policy_changes(doc, found, article_id)
+        timings[policy.STAGE] = time.perf_counter() - started
+    return {
+        "entities": [e.model_dump(mode="json") for e in found],
+        "policy_changes": [c.model_dump(mode="json") for c in changes],
+        "timings": timings,
+    }
+
+
+def analyze_many(requests: list[dict[str, str]], config: PipelineConfig) -> list[dict[str, Any]]:
+    """Return, per {"article_id", "text"} request, the entities and policy changes found."""
+    if not requests:
+        return []
+    model = nlp.load_nlp(config.spacy_model)
+    info = nlp.model_info(model).model_dump()
+    texts = [r["text"] for r in requests]
+    started = time.perf_counter()
+    try:
+        docs: list[Any] = list(model.pipe(texts, batch_size=config.nlp_batch_size))
+    except Exception:
+        # One bad text must not sink its batch: parse one by one to isolate it.
+        docs = []
+        for text in texts:
+            try:
+                docs.append(model(text))
+            except Exception as exc:
+                docs.append(_rejected(exc, NLP_STAGE))
+    parse_seconds = time.perf_counter() - started
+    total_chars = sum(len(t) for t in texts) or 1
+    results: list[dict[str, Any]] = []
+    for request, doc in zip(requests, docs, strict=True):
+        if isinstance(doc, Rejected):
+            results.append({"rejected": doc.as_dict()})
+            continue
+        try:
+            result = _analyze_doc(doc, request["article_id"], config)
+        except Exception as exc:
+            results.append({"rejected": _rejected(exc, "analysis").as_dict()})
+            continue
+        # The model parses a batch at once; charge each article its share by length.
+        result["timings"][NLP_STAGE] = parse_seconds * len(request["text"]) / total_chars
+        result["model"] = info
+        results.append(result)
+    return results
+
+
+@dataclass
+class Plan:
+    """A batch between its two phases: what cleaning gave and what the NLP phase must do."""
+
+    raws: list[RawArticle]
+    cleaned: list[cleaning.CleanedArticle | Rejected]
+    clean_seconds: list[float]
+    duplicate_of: list[str | None]
+    skipped: list[dict[str, str]]
+    requests: list[dict[str, str]] = field(default_factory=list)
+    request_index: list[int] = field(default_factory=list)
+
+
+def _nlp_skip_reason(
+    cleaned: cleaning.CleanedArticle, duplicate_of: str | None, config: PipelineConfig
+) -> str | None:
+    if duplicate_of is not None:
+        return f"duplicate of {duplicate_of}"
+    if not (config.runs(entities.STAGE) or config.runs(policy.STAGE)):
+        return "not requested"
+    if cleaned.language is not None and cleaned.language not in config.nlp_languages:
+        return f"language {cleaned.language!r} is not analysed"
+    return None
+
+
+def plan_analysis(
+    raws: list[RawArticle],
+    clean_results: list[dict[str, Any]],
+    config: PipelineConfig,
+    dedupe: DuplicateIndex | None = None,
+) -> Plan:
+    """Return the plan for a cleaned batch: duplicates marked, NLP requests for the rest."""
+    plan = Plan(raws=raws, cleaned=[], clean_seconds=[], duplicate_of=[], skipped=[])
+    for index, (raw, result) in enumerate(zip(raws, clean_results, strict=True)):
+        if "rejected" in result:
+            plan.cleaned.append(Rejected.from_dict(result["rejected"]))
+            plan.clean_seconds.append(0.0)
+            plan.duplicate_of.append(None)
+            plan.skipped.append({})
+            continue
+        cleaned = cleaning.CleanedArticle(**result["cleaned"])
+        first = (
+            dedupe.check_and_add(raw.id, cleaned.content_hash, cleaned.text)
+            if dedupe is not None
+            else None
+        )
+        reason = _nlp_skip_reason(cleaned, first, config)
+        plan.cleaned.append(cleaned)
+        plan.clean_seconds.append(float(result["seconds"]))
+        plan.duplicate_of.append(first)
+        skipped = {}
+        if reason is not None:
+            skipped = {s: reason for s in (entities.STAGE, policy.STAGE) if config.runs(s)}
+        plan.skipped.append(skipped)
+        if reason is None:
+            plan.requests.append({"article_id": raw.id, "text": cleaned.text})
+            plan.request_index.append(index)
+    return plan
+
+
+def finish(
+    plan: Plan,
+    analysis_results: list[dict[str, Any]],
+    config: PipelineConfig,
+    origins: list[Origin | None] | None = None,
+) -> list[EnrichedArticle | Rejected]:
+    """Return the batch's outcomes in input order: an EnrichedArticle or a Rejected each."""
+    by_index = dict(zip(plan.request_index, analysis_results, strict=True))
+    outcomes: list[EnrichedArticle | Rejected] = []
+    for index, (raw, cleaned) in enumerate(zip(plan.raws, plan.cleaned, strict=True)):
+        if isinstance(cleaned, Rejected):
+            outcomes.append(cleaned)
+            continue
+        analysis = by_index.get(index, {})
+        if "rejected" in analysis:
+            outcomes.append(Rejected.from_dict(analysis["rejected"]))
+            continue
+        stages = {cleaning.STAGE: plan.clean_seconds[index], **analysis.get("timings", {})}
+        stages["total"] = sum(stages.values())
+        model = analysis.get("model")
+        outcomes.append(
+            EnrichedArticle(
+                id=raw.id,
+                url=raw.url,
+                source=raw.source,
+                title=cleaned.title,
+                author=cleaned.author,
+                published_at=cleaned.published_at,
+                language=cleaned.language,
+                clean_text=cleaned.text,
+                content_hash=cleaned.content_hash,
+                duplicate_of=plan.duplicate_of[index],
+                entities=analysis.get("entities", []),
+                policy_changes=analysis.get("policy_changes", []),
+                processing=Processing(
+                    pipeline_version=config.pipeline_version,
+                    model=ModelInfo.model_validate(model) if model else None,
+                    stages=stages,
+                    skipped=plan.skipped[index],
+                    cleaning=cleaned.cleaning_report(),
+                    origin=origins[index] if origins else None,
+                    ingested_at=raw.ingested_at,
+                    processed_at=datetime.now(UTC),
+                ),
+            )
+        )
+    return outcomes
+
+
+def enrich_batch(
+    raws: list[RawArticle],
+    config: PipelineConfig,
+    dedupe: DuplicateIndex | None = None,
+    origins: list[Origin | None] | None = None,
+) -> list[EnrichedArticle | Rejected]:
+    """Return the outcome of each raw article, in order, running every phase in this process."""
+    clean_results = clean_many([r.model_dump(mode="json") for r in raws], config)
+    plan = plan_analysis(raws, clean_results, config, dedupe)
+    return finish(plan, analyze_many(plan.requests, config), config, origins)
+
+
+def enrich(
+    raw: RawArticle, config: PipelineConfig | None = None, dedupe: DuplicateIndex | None = None
+) -> EnrichedArticle:
+    """Return the enriched article for `raw`, or raise Rejected saying why it cannot be one."""
+    (outcome,) = enrich_batch([raw], config or PipelineConfig(), dedupe)
+    if isinstance(outcome, Rejected):
+        raise outcome
+    return outcome

@@ -1,0 +1,52 @@
+"""Pydantic models for every message on every Newsflow topic: the single source of truth.
+
+`schemas/` imports nothing of ours; every other package imports from here.
+"""
+
+from schemas.articles import (
+    CleaningReport,
+    ContentType,
+    EnrichedArticle,
+    ModelInfo,
+    Origin,
+    Processing,
+    RawArticle,
+    derive_article_id,
+)
+from schemas.deadletter import DeadLetter, DeadLetterReason
+from schemas.entities import Entity, EntityType, Mention, Role
+from schemas.policy import (
+    Actor,
+    Evidence,
+    PolicyAction,
+    PolicyChange,
+    PolicyDirection,
+    PolicyStatus,
+    Source,
+    SourceKind,
+)
+
+__all__ = [
+    "Actor",
+    "CleaningReport",
+    "ContentType",
+    "DeadLetter",
+    "DeadLetterReason",
+    "EnrichedArticle",
+    "Entity",
+    "EntityType",
+    "Evidence",
+    "Mention",
+    "ModelInfo",
+    "Origin",
+    "PolicyAction",
+    "PolicyChange",
+    "PolicyDirection",
+    "PolicyStatus",
+    "Processing",
+    "RawArticle",
+    "Role",
+    "Source",
+    "SourceKind",
+    "derive_article_id",
+]

@@ -1,0 +1,140 @@
+"""Articles: what feeders put on `articles.raw` and what workers publish on `articles.enriched`."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from enum import StrEnum
+from urllib.parse import urlsplit, urlunsplit
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from schemas.entities import Entity
+from schemas.policy import PolicyChange
+
+RAW_SCHEMA_VERSION = 1
+ENRICHED_SCHEMA_VERSION = 1
+MAX_ID_CHARS = 256
+
+
+class ContentType(StrEnum):
+    """How `content` is encoded."""
+
+    TEXT_PLAIN = "text/plain"
+    TEXT_HTML = "text/html"
+
+
+def derive_article_id(url: str | None, content: str) -> str:
+    """Return a stable article id: a hash of the normalised URL, or of the content when no URL."""
+    if url and url.strip():
+        parts = urlsplit(url.strip())
+        normalised = urlunsplit(
+            (parts.scheme.lower(), parts.netloc.lower(), parts.path, parts.query, "")
+        )
+        return "url-" + hashlib.sha256(normalised.encode("utf-8")).hexdigest()[:24]
+    return "sha-" + hashlib.sha256(content.encode("utf-8")).hexdigest()[:24]
+
+
+class RawArticle(BaseModel):
+    """An article as it arrives on `articles.raw`: a UTF-8 JSON object; unknown fields ignored."""
+
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=False)
+
+    schema_version: int = RAW_SCHEMA_VERSION
+    id: str = Field(
+        default="",
+        max_length=MAX_ID_CHARS,
+        description="Article id; derived from the URL (or the content) when absent.",
+    )
+    url: str | None = Field(default=None, max_length=8192)
+    source: str | None = Field(default=None, max_length=512, description="Outlet or feed name.")
+    title: str | None = Field(default=None, max_length=4096)
+    published_at: datetime | None = None
+    language: str | None = Field(default=None, max_length=16, description="Hint; detected anyway.")
+    content: str = Field(description="Article body: plain text or an HTML page.")
+    content_type: ContentType = ContentType.TEXT_PLAIN
+    ingested_at: datetime | None = Field(
+        default=None, description="When the feeder produced it; the start of end-to-end latency."
+    )
+
+    @field_validator("content")
+    @classmethod
+    def _content_not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise PydanticCustomError("empty_content", "content is empty or only whitespace")
+        return value
+
+    @model_validator(mode="after")
+    def _fill_id(self) -> RawArticle:
+        if not self.id.strip():
+            self.id = derive_article_id(self.url, self.content)
+        return self
+
+
+class ModelInfo(BaseModel):
+    """The NLP model that produced the annotations."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    version: str
+
+
+class Origin(BaseModel):
+    """Where the input came from, so every input offset can be matched to its outcome."""
+
+    model_config = ConfigDict(frozen=True)
+
+    topic: str
+    partition: int
+    offset: int
+
+
+class CleaningReport(BaseModel):
+    """What cleaning did: which extractor ran and how much each rule removed."""
+
+    extractor: str = Field(description="'plain' for text rules, 'html' for HTML extraction.")
+    removed: dict[str, int] = Field(
+        default_factory=dict, description="Rule name -> number of blocks it removed."
+    )
+    chars_in: int = 0
+    chars_out: int = 0
+
+
+class Processing(BaseModel):
+    """How and when the article was processed."""
+
+    pipeline_version: str
+    model: ModelInfo | None = None
+    stages: dict[str, float] = Field(
+        default_factory=dict, description="Stage name -> wall time in seconds."
+    )
+    skipped: dict[str, str] = Field(
+        default_factory=dict, description="Stage name -> why it did not run."
+    )
+    cleaning: CleaningReport | None = None
+    origin: Origin | None = None
+    ingested_at: datetime | None = None
+    processed_at: datetime
+
+
+class EnrichedArticle(BaseModel):
+    """One accepted article on `articles.enriched`, keyed by `id`."""
+
+    id: str
+    schema_version: int = ENRICHED_SCHEMA_VERSION
+    url: str | None = None
+    source: str | None = None
+    title: str | None = None
+    author: str | None = None
+    published_at: datetime | None = None
+    language: str | None = Field(default=None, description="ISO 639-1 code, detected.")
+    clean_text: str
+    content_hash: str = Field(description="sha256 of the normalised clean text.")
+    duplicate_of: str | None = Field(
+        default=None, description="Id of the first article with the same or near-same text."
+    )
+    entities: list[Entity] = Field(default_factory=list)
+    policy_changes: list[PolicyChange] = Field(default_factory=list)
+    processing: Processing

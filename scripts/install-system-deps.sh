@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs the non-Python tools the test suite uses: kcat (a third-party Kafka client) and
+# Prometheus/promtool. Java 17 and Maven run the local broker and must already be present.
+set -euo pipefail
+
+missing=()
+command -v kcat >/dev/null 2>&1 || missing+=(kcat)
+command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
+for tool in java mvn; do
+  command -v "$tool" >/dev/null 2>&1 || { echo "error: $tool is required (Java 17 + Maven run the local Kafka broker)" >&2; exit 1; }
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "Installing ${missing[*]} from Debian packages ..." >&2
+if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq >/dev/null
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# The Debian package starts a system Prometheus service; tests start their own on free ports.
+if command -v systemctl >/dev/null 2>&1; then $SUDO systemctl disable --now prometheus >/dev/null 2>&1 || true; fi

@@ -1,0 +1,47 @@
+"""`newsflow demo` from nothing: it starts its own broker and worker, feeds, shows, cleans up."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import NEWSFLOW, REPO, free_port
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+
+def test_demo_runs_end_to_end_and_leaves_nothing_running(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSFLOW_")}
+    env.update(
+        {
+            "NEWSFLOW_LOCAL_BROKER_PORT": str(free_port()),
+            "NEWSFLOW_METRICS_PORT": str(free_port()),
+            "NEWSFLOW_DATA_DIR": str(tmp_path / "state"),
+            "NEWSFLOW_CACHE_DIR": str(REPO / ".cache"),
+            "NEWSFLOW_PROCESSES": "1",
+        }
+    )
+    result = subprocess.run(
+        [*NEWSFLOW, "demo", "--json", "--timeout", "240"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=env,
+        timeout=400,
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    events = [json.loads(line) for line in result.stdout.splitlines()]
+    enriched = [e["event"] for e in events if "clean_text" in e["event"]]
+    sample = next(e for e in enriched if e["id"] == "seed-ukraine-us-weapons-policy")
+    assert "Joe Biden" in sample["clean_text"]
+    assert len(enriched) >= 2, "the HTML sample is enriched too"
+    assert "Metrics:" in result.stderr
+    status = subprocess.run(
+        [*NEWSFLOW, "broker", "status"], capture_output=True, text=True, cwd=REPO, env=env
+    )
+    assert status.returncode == 1, "the demo stops the broker it started"

@@ -122,7 +122,7 @@ async def _partitions(consumer: AIOKafkaConsumer, topics: Iterable[str]) -> list
     """Return every partition of `topics`, waiting for topics that do not exist yet."""
     wanted = list(topics)
     while True:
-        await consumer._client.force_metadata_update()  # noqa: SLF001 - no public call for this
+        await consumer._client.force_metadata_update()  # aiokafka has no public call for this
         known = {topic: consumer.partitions_for_topic(topic) for topic in wanted}
         if all(known.values()):
             return [TopicPartition(t, p) for t in wanted for p in sorted(known[t] or ())]

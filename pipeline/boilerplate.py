@@ -18,6 +18,7 @@ _WORD = re.compile(r"\w+")
 _BULLET = re.compile(r"^[-–—•*·]\s+")
 _TAG = re.compile(r"\s*\[[A-Z ]{2,20}\]\s*\|?$")
 _TERMINAL = (".", ":", ";", ",")
+_INNER_SENTENCE_END = re.compile(r"[.!?]\s+\w")
 _STOPWORDS = frozenset(
     "a an and are as at be but by for from has have he her his in into is it its not of on or "
     "our she says said that the their them they this to was were what when which who will with "
@@ -27,12 +28,13 @@ TITLE_MAX_WORDS = 20
 DEK_MAX_WORDS = 60
 BYLINE_MAX_WORDS = 10
 HEADER_LINES = 4
-"""Datelines in capitals ("BAAR, SWITZERLAND") count only among the first lines."""
+"""How many lines count as the text's edges (datelines in capitals, the page's URL)."""
 
 
 @dataclass(frozen=True)
 class _Compiled:
     lines: tuple[tuple[str, re.Pattern[str]], ...]
+    edges: tuple[tuple[str, re.Pattern[str]], ...]
     headings: tuple[re.Pattern[str], ...]
     bylines: tuple[re.Pattern[str], ...]
     datelines: tuple[re.Pattern[str], ...]
@@ -44,6 +46,11 @@ def _compiled() -> _Compiled:
         lines=tuple(
             (name, re.compile(pattern, re.IGNORECASE))
             for name, patterns in rules.LINE_RULES.items()
+            for pattern in patterns
+        ),
+        edges=tuple(
+            (name, re.compile(pattern, re.IGNORECASE))
+            for name, patterns in rules.EDGE_RULES.items()
             for pattern in patterns
         ),
         headings=tuple(re.compile(p, re.IGNORECASE) for p in rules.SECTION_HEADINGS),
@@ -72,12 +79,15 @@ def is_title_like(line: str) -> bool:
     words = line.split()
     if not 2 <= len(words) <= TITLE_MAX_WORDS or line.endswith(_TERMINAL):
         return False
+    if _INNER_SENTENCE_END.search(line):
+        return False
     capitals = sum(1 for w in words if w[0].isupper() or not w[0].isalpha())
     return capitals >= 2
 
 
-def _line_rule(line: str) -> str | None:
-    for name, pattern in _compiled().lines:
+def _line_rule(line: str, at_edge: bool) -> str | None:
+    compiled = _compiled()
+    for name, pattern in compiled.lines + compiled.edges if at_edge else compiled.lines:
         if pattern.search(line):
             return name
     return None
@@ -126,10 +136,11 @@ class _Marker:
         return words
 
     def line_rules(self) -> None:
-        for i, line in enumerate(self.lines):
-            if not line:
-                continue
-            name = _line_rule(line)
+        filled = [i for i, line in enumerate(self.lines) if line]
+        edges = set(filled[:HEADER_LINES] + filled[-HEADER_LINES:])
+        for i in filled:
+            line = self.lines[i]
+            name = _line_rule(line, at_edge=i in edges)
             if name is not None:
                 self.mark(i, name)
             elif _is_heading(line):
@@ -141,16 +152,31 @@ class _Marker:
                 self.dateline = line
                 self.mark(i, "dateline")
 
+    def _near_furniture(self, index: int) -> bool:
+        for step in (-1, 1):
+            i = index + step
+            while 0 <= i < len(self.lines) and not self.lines[i]:
+                i += step
+            if not 0 <= i < len(self.lines) or i in self.rule:
+                return True
+        return False
+
     def repeated_titles(self, title: str | None) -> None:
-        # A headline seen twice is a teaser (or the page title echoed): every copy goes.
+        # A headline seen twice, once beside other furniture, is a teaser: every copy goes.
+        # (Repeats far from furniture are lists and tables: menus, scores, recipes.)
         keys = [_key(line) if line and is_title_like(line) else "" for line in self.lines]
-        counts = Counter(k for k in keys if k)
-        title_key = _key(title) if title else ""
+        copies: dict[str, list[int]] = {}
         for i, key in enumerate(keys):
-            if key and counts[key] > 1:
-                self.mark(i, "repeated_teaser")
-            elif key and key == title_key:
-                self.mark(i, "title_repeat")
+            if key:
+                copies.setdefault(key, []).append(i)
+        title_key = _key(title) if title else ""
+        for key, where in copies.items():
+            if len(where) > 1 and any(self._near_furniture(i) for i in where):
+                for i in where:
+                    self.mark(i, "repeated_teaser")
+            elif key == title_key:
+                for i in where:
+                    self.mark(i, "title_repeat")
 
     def related_blocks(self) -> None:
         headings = [i for i, name in sorted(self.rule.items()) if name == "related_block"]

@@ -4,6 +4,7 @@ Every rule has a name (it labels `CleaningReport.removed`) and patterns matched,
 against one stripped line. `pipeline.boilerplate` applies them; nothing else knows about furniture.
 
 - LINE_RULES: a line matching any pattern of a rule is furniture wherever it appears.
+- EDGE_RULES: the same, only among the first or last few lines.
 - SECTION_HEADINGS: a line that opens a block of teasers ("Related", "Other Topics of Interest");
   the heading goes, and so do the teaser headlines (and their one-paragraph standfirsts) after it.
 - BYLINE / DATELINE: lines that are metadata, not body; kept in the report, not in the text.
@@ -61,7 +62,6 @@ LINE_RULES: dict[str, tuple[str, ...]] = {
         r"^this (copy|material) is for your personal,? non-commercial use only\b",
         r"\bmay not be (published|reproduced|broadcast)\b.{0,40}(rewritten|redistributed)\b",
     ),
-    "bare_url": (r"^(https?://|www\.)\S+$",),
     "advertisement": (
         r"^(advertisement|advertising|sponsored|sponsored content|paid content|ad|promoted)\W*$",
         r"^(story|article) continues (below|after)( (the )?advertisement)?\W*$",
@@ -82,6 +82,12 @@ LINE_RULES: dict[str, tuple[str, ...]] = {
         r"[\w ,:./-]{0,40}\d[\w ,:./-]{0,30}$",
     ),
 }
+
+EDGE_RULES: dict[str, tuple[str, ...]] = {
+    # The page's own address printed by the scraper; links inside the body are content.
+    "edge_url": (r"^(https?://|www\.)\S+$",),
+}
+"""Like LINE_RULES, but only among the first or last few lines of the text."""
 
 SECTION_HEADINGS: tuple[str, ...] = (
     r"^(other|more|related|top|latest|popular|trending|recommended|featured)"
@@ -109,5 +115,8 @@ DATELINE: tuple[str, ...] = (
     rf"^(?i:(\w+day,?\s+)?((\d{{1,2}}\s+)?({MONTHS})\.?\s+\d{{1,2}}?,?\s*\d{{4}}|\d{{1,4}}[/.-]\d{{1,2}}"
     rf"[/.-]\d{{2,4}})([\s,|–—-]+(at\s+)?\d{{1,2}}[:.]\d{{2}}(\s*[ap]\.?m\.?)?(\s+[a-z]{{2,4}})?)?)\W*$",
     # "BAAR, SWITZERLAND": a place line in capitals, as wires start a story
-    r"^[A-Z][A-Z .'-]{1,30}(,\s*[A-Z][A-Z .'-]{1,30})?\s*(\([A-Z]{2,10}\))?\s*[–—-]?$",
+    # "WASHINGTON (AP) —": a place in capitals, as wires start a story; a comma, an agency or a
+    # dash tells it from a subheading in capitals
+    r"^[A-Z][A-Z .'-]{1,30}(,\s*[A-Z][A-Za-z .'-]{1,30}|\s*\([A-Z]{2,10}\)|\s*[–—-])"
+    r"(\s*\([A-Z]{2,10}\))?\s*[–—-]?$",
 )

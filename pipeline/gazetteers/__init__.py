@@ -1,0 +1,77 @@
+"""Gazetteers: named things the model misses or mislabels, loaded from the JSONL files here.
+
+Each line of a data file is one canonical entry: `name`, its `aliases` (exact, case-sensitive
+surface forms), and optionally `label` (else the file's default), `keep` (model labels that win
+over this entry, e.g. ORG for a city that is also a football club), `next` / `next_for` (words
+one of which must follow an ambiguous alias, e.g. "Patriot" only before "missile"), and `country`
+(for demonyms). Sources and licences: README.md beside this file.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+FILES: dict[str, str] = {
+    "places.jsonl": "GPE",
+    "organisations.jsonl": "ORG",
+    "outlets.jsonl": "ORG",
+    "weapons.jsonl": "WEAPON",
+}
+"""Data file -> the label its entries have unless they say otherwise."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One canonical gazetteer entity and the surface forms that name it."""
+
+    name: str
+    label: str
+    aliases: tuple[str, ...]
+    keep: frozenset[str] = frozenset()
+    next_words: dict[str, frozenset[str]] = field(default_factory=dict)
+    country: str | None = None
+
+    def needs_next(self, alias: str) -> frozenset[str]:
+        """Return the words one of which must follow `alias` (empty: none needed)."""
+        return self.next_words.get(alias, frozenset())
+
+
+def _entry(data: dict[str, object], default_label: str) -> Entry:
+    aliases = tuple(str(a) for a in data["aliases"])  # type: ignore[attr-defined]
+    common = frozenset(str(w).lower() for w in data.get("next", []))  # type: ignore[attr-defined]
+    per_alias = {
+        str(alias): frozenset(str(w).lower() for w in words)
+        for alias, words in dict(data.get("next_for", {})).items()  # type: ignore[call-overload]
+    }
+    next_words = {a: per_alias.get(a, common) for a in aliases if per_alias.get(a, common)}
+    country = data.get("country")
+    return Entry(
+        name=str(data["name"]),
+        label=str(data.get("label", default_label)),
+        aliases=aliases,
+        keep=frozenset(str(k) for k in data.get("keep", [])),  # type: ignore[attr-defined]
+        next_words=next_words,
+        country=str(country) if country else None,
+    )
+
+
+@lru_cache(maxsize=1)
+def load_entries() -> tuple[Entry, ...]:
+    """Return every gazetteer entry, in file order (earlier files win shared aliases)."""
+    entries: list[Entry] = []
+    for filename, label in FILES.items():
+        for line in (HERE / filename).read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                entries.append(_entry(json.loads(line), label))
+    return tuple(entries)
+
+
+@lru_cache(maxsize=1)
+def by_name() -> dict[tuple[str, str], Entry]:
+    """Return the entries keyed by (label, canonical name)."""
+    return {(e.label, e.name): e for e in load_entries()}

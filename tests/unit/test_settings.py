@@ -1,0 +1,59 @@
+"""Settings: the one place configuration is read, fully documented, and Faust kept out of it."""
+
+from __future__ import annotations
+
+import pytest
+
+from newsflow.settings import Settings
+from tests.conftest import REPO
+
+
+def test_every_setting_is_documented_in_the_readme() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    missing = [
+        f"NEWSFLOW_{name.upper()}"
+        for name in Settings.model_fields
+        if f"`NEWSFLOW_{name.upper()}`" not in readme
+    ]
+    assert missing == []
+
+
+def test_environment_is_read_with_the_prefix(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEWSFLOW_TOPIC_RAW", "firehose")
+    monkeypatch.setenv("NEWSFLOW_STAGES", '["cleaning"]')
+    monkeypatch.setenv("TOPIC_RAW", "ignored")
+    settings = Settings()
+    assert settings.topic_raw == "firehose"
+    assert settings.pipeline_config().stages == ("cleaning",)
+
+
+def test_local_broker_is_used_only_without_bootstrap_servers() -> None:
+    local = Settings(kafka_bootstrap_servers=None, local_broker_port=40000)
+    assert local.uses_local_broker and local.bootstrap_servers == "127.0.0.1:40000"
+    remote = Settings(kafka_bootstrap_servers="kafka:9092")
+    assert not remote.uses_local_broker and remote.bootstrap_servers == "kafka:9092"
+
+
+def test_sasl_options_come_from_settings_and_hide_the_password() -> None:
+    settings = Settings(
+        kafka_bootstrap_servers="kafka:9093",
+        kafka_security_protocol="SASL_PLAINTEXT",
+        kafka_sasl_username="newsflow",
+        kafka_sasl_password="s3cret",
+    )
+    options = settings.kafka_client_options()
+    assert options["sasl_mechanism"] == "SCRAM-SHA-512"
+    assert options["sasl_plain_password"] == "s3cret"
+    assert "s3cret" not in repr(settings) and "s3cret" not in str(settings.model_dump())
+
+
+def test_faust_ignores_its_own_environment(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    from agents.app import create_app
+
+    monkeypatch.setenv("BROKER_URL", "kafka://elsewhere:1")
+    monkeypatch.setenv("APP_DATADIR", "/nonexistent")
+    app, topics = create_app(
+        Settings(kafka_bootstrap_servers="a:1,b:2", data_dir=tmp_path, metrics_port=0)
+    )
+    assert [str(url) for url in app.conf.broker] == ["kafka://a:1", "kafka://b:2"]
+    assert topics.raw.get_topic_name() == "articles.raw"

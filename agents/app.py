@@ -64,10 +64,17 @@ def create_app(settings: Settings) -> tuple[faust.App, Topics]:
     )
 
     async def enrich_agent(stream: faust.StreamT) -> Any:
-        async for _ in process_articles(
-            handler, stream, settings.batch_size, settings.batch_wait_seconds
-        ):
-            pass
+        try:
+            async for _ in process_articles(
+                handler, stream, settings.batch_size, settings.batch_wait_seconds
+            ):
+                pass
+        except Exception as exc:
+            # Un-acked input is only replayed by a fresh consumer: stop the worker rather than
+            # let Faust restart the agent past it.
+            log.critical("Batch failed, stopping so its input is redelivered: %r", exc)
+            await app.crash(exc)
+            raise
 
     app.agent(topics.raw, name="process_articles", concurrency=1)(enrich_agent)
 

@@ -150,8 +150,14 @@ def _count(event: faust.EventT, outcome: EnrichedArticle | Rejected | None, now:
 
 async def process_articles(
     handler: BatchHandler, stream: faust.StreamT, batch_size: int, wait: float
-) -> AsyncIterator[None]:
-    """Consume `stream` in batches; every event ends as exactly one published outcome."""
-    async for events in stream.take_events(batch_size, within=wait):
+) -> AsyncIterator[int]:
+    """Consume `stream` in batches; yield each batch's size once its outcomes are published.
+
+    Events are acknowledged (so their offsets may be committed) only after every output of the
+    batch is acknowledged by the broker: a crash before that replays the batch.
+    """
+    async for events in stream.noack_take(batch_size, within=wait):
         await handler.handle(events)
-        yield None
+        for event in events:
+            await stream.ack(event)
+        yield len(events)

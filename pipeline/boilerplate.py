@@ -87,6 +87,7 @@ def is_title_like(line: str) -> bool:
 
 def _line_rule(line: str, at_edge: bool) -> str | None:
     compiled = _compiled()
+    line = _BULLET.sub("", line)
     for name, pattern in compiled.lines + compiled.edges if at_edge else compiled.lines:
         if pattern.search(line):
             return name

@@ -30,6 +30,12 @@ LINE_RULES: dict[str, tuple[str, ...]] = {
         r"^(share|follow us|find us|join us|like us) on "
         r"(facebook|twitter|x|linkedin|whatsapp|instagram|telegram|reddit)\b",
         r"^(click|tap) (here )?to share\b",
+        r"^follow (the )?[\w .'’]{0,40} on (facebook|twitter|instagram|x|linkedin)\b.{0,80}$",
+        r"^follow @\w+",
+    ),
+    "call_to_action": (
+        r"^.{0,80}\b(click|tap)(ing)? here\b.{0,80}$",
+        r"^(download|get) (the|our) [\w ]{0,30}app\b.{0,60}$",
     ),
     "subscribe_prompt": (
         r"^(sign up|subscribe|register)\b.{0,120}\b(newsletters?|inbox|updates|alerts|emails?)\b",
@@ -41,6 +47,7 @@ LINE_RULES: dict[str, tuple[str, ...]] = {
         r"^(sorry!? )?there was an error processing your (subscription|request)\W*$",
         r"^(already|not) a subscriber\?",
         r"^(subscribe|subscribe now|sign up|log in|sign in|register)\W*$",
+        r"^subscribe to (the |our )?[\w ]{0,40}(channel|newsletter|podcast|feed)\b",
         r"^[\w ]{0,30}newsletter\W*$",
     ),
     "inline_teaser": (
@@ -55,6 +62,25 @@ LINE_RULES: dict[str, tuple[str, ...]] = {
         r"^(email|e-mail|contact|reach) (the (author|reporter|writer)|\w+( \w+)?) (at|via) \S+@",
         r"^follow (him|her|them|me|us|the author|\w+) on (twitter|facebook|instagram|x)\b",
         r"^follow us @\w+",
+        r"^write to [\w .'’-]{2,60} at \S+@\S+",
+    ),
+    "credit_line": (
+        r"^((additional )?reporting|writing|editing|compiled|produced) by\b.{0,200}$",
+    ),
+    "page_ui": (
+        r"^(text size|font size|order reprints|print( this)?( article| page)?|by|listen( to this"
+        r" article)?|\d+ min(ute)?s? read|reading time\b.{0,20}|share this article|jump to"
+        r"|skip to (main )?content|back to top|show more|load more|expand|close|menu)\W*$",
+        r"^an error (has )?occurred\b.{0,60}$",
+        r"^this (article|story) has been sent to\b",
+    ),
+    "tags": (
+        r"^(tags|tagged( with)?|topics|categories|filed under|categorias|etiquetas|schlagworte)"
+        r"\s*:?(\s.{0,300})?$",
+    ),
+    "markup_residue": (
+        r"^[a-z0-9]+(-[a-z0-9]+){2,}$",
+        r"^\[\w+[^\]]*\].{0,200}\[/\w+\]$",
     ),
     "copyright": (
         r"^(copyright|©|\(c\))\s*(\d{4}|©|\w).{0,120}$",
@@ -94,6 +120,8 @@ SECTION_HEADINGS: tuple[str, ...] = (
     r"( \w+){0,2} (topics|stories|articles|news|posts|reads|videos|coverage|content|links)"
     r"( of interest| for you| from [\w .]+| you may like)?\W*$",
     r"^(related|read more|more|see also|also read|read next|recommended( for you)?|don'?t miss"
+    r"|see more( photos| pictures| images| videos)?|leggi anche|lesen sie auch|mehr zum thema"
+    r"|lire aussi|à lire aussi|leia também|veja também|lea también|читайте также"
     r"|you (may|might) (also )?(like|enjoy|be interested in)|in other news|what to read next"
     r"|trending( now)?|most (read|popular|viewed|shared)|editor'?s picks?|further reading"
     r"|more from [\w .]+|more in [\w .]+|more like this|around the web|from our partners)\W*$",

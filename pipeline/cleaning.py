@@ -1,4 +1,9 @@
-"""Cleaning: raw article -> clean text, with language, content hash and a report of what was removed."""
+"""Cleaning: raw article -> clean text, language, content hash and a report of what was removed.
+
+HTML goes through trafilatura (`pipeline.html_extract`); then every text, HTML-extracted or
+scraped plain text, is normalised (ftfy, NFC, whitespace) and stripped of page furniture by the
+rules in `pipeline.boilerplate_rules`. The clean text keeps paragraphs apart with blank lines.
+"""
 
 from __future__ import annotations
 
@@ -10,16 +15,25 @@ from datetime import datetime
 from typing import Any
 
 import ftfy
-import trafilatura
 
+from pipeline.boilerplate import strip_furniture
 from pipeline.config import PipelineConfig
+from pipeline.html_extract import extract_html
 from pipeline.intake import Rejected
+from pipeline.language import detect_language
 from schemas import CleaningReport, ContentType, DeadLetterReason, RawArticle
 
 STAGE = "cleaning"
 
-_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+_INVISIBLE = re.compile(r"[\u00ad\u200b-\u200d\u2060\ufeff]")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
+_LETTER = re.compile(r"[^\W\d_]")
+_HTML_START = re.compile(r"\s*(<!doctype html|<html[\s>]|<head[\s>]|<body[\s>])", re.IGNORECASE)
+BINARY_SAMPLE_CHARS = 8192
+BINARY_MAX_RATIO = 0.05
+"""Share of control characters (NUL, replacement char, ...) above which content is binary."""
 
 
 @dataclass(frozen=True)
@@ -48,22 +62,40 @@ def content_hash(text: str) -> str:
 def normalise_text(text: str) -> str:
     """Return `text` with mojibake fixed, NFC, runs of spaces folded and paragraphs kept."""
     text = ftfy.fix_text(text, uncurl_quotes=False, fix_line_breaks=True)
-    text = unicodedata.normalize("NFC", text)
+    text = unicodedata.normalize("NFC", _INVISIBLE.sub("", text))
     lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
 
 
-def _extract_html(html: str) -> tuple[str, dict[str, Any]]:
-    text = trafilatura.extract(html, include_comments=False, include_tables=False) or ""
-    meta = trafilatura.extract_metadata(html)
-    fields: dict[str, Any] = {}
-    if meta is not None:
-        fields = {"title": meta.title, "author": meta.author, "date": meta.date}
-    return text, fields
+def _reject_binary(content: str) -> None:
+    sample = content[:BINARY_SAMPLE_CHARS]
+    controls = len(_CONTROL.findall(sample))
+    if controls > BINARY_MAX_RATIO * len(sample):
+        raise Rejected(
+            DeadLetterReason.INVALID_VALUE,
+            f"content looks binary: {controls} of its first {len(sample)} characters are "
+            "control characters (NUL, U+FFFD, ...)",
+            stage=STAGE,
+            error_type="binary_content",
+        )
+
+
+def _language(text: str, hint: str | None, config: PipelineConfig) -> tuple[str | None, str]:
+    detected = detect_language(
+        text,
+        config.detect_languages,
+        min_distance=config.language_min_distance,
+        max_chars=config.language_max_chars,
+    )
+    if detected is not None:
+        return detected, "detected"
+    if hint and hint.strip():
+        return hint.strip().lower().replace("_", "-").split("-")[0], "hint"
+    return None, "unknown"
 
 
 def clean(raw: RawArticle, config: PipelineConfig) -> CleanedArticle:
-    """Return the article's clean text and metadata, or raise Rejected when nothing usable is left."""
+    """Return the article's clean text and metadata, or raise Rejected if nothing usable is left."""
     if len(raw.content) > config.max_content_chars:
         raise Rejected(
             DeadLetterReason.OVERSIZE,
@@ -71,28 +103,43 @@ def clean(raw: RawArticle, config: PipelineConfig) -> CleanedArticle:
             f"{config.max_content_chars}-character limit",
             stage=STAGE,
         )
-    title, author = raw.title, None
-    if raw.content_type is ContentType.TEXT_HTML:
-        body, meta = _extract_html(raw.content)
-        extractor = "html"
-        title = title or meta.get("title")
-        author = meta.get("author")
+    _reject_binary(raw.content)
+    title, author, published_at = raw.title, None, raw.published_at
+    fallback = False
+    if raw.content_type is ContentType.TEXT_HTML or _HTML_START.match(raw.content):
+        page = extract_html(raw.content)
+        body, extractor, fallback = page.text, "html", page.recall_fallback
+        title, author = title or page.title, page.author
+        published_at = published_at or page.published_at
     else:
         body, extractor = raw.content, "plain"
-    text = normalise_text(body)
-    if len(text) < config.min_clean_chars:
+    stripped = strip_furniture(normalise_text(body), title)
+    text = stripped.text
+    if len(text) < config.min_clean_chars or not _LETTER.search(text):
+        removed = ", ".join(f"{rule}: {count}" for rule, count in stripped.removed.items())
         raise Rejected(
             DeadLetterReason.EMPTY_AFTER_CLEANING,
-            f"no article text left after cleaning ({extractor} extractor)",
+            f"no article text left after cleaning ({extractor} extractor"
+            + (f"; removed {removed})" if removed else ")"),
             stage=STAGE,
         )
-    report = CleaningReport(extractor=extractor, chars_in=len(raw.content), chars_out=len(text))
+    language, language_source = _language(text, raw.language, config)
+    report = CleaningReport(
+        extractor=extractor,
+        removed=stripped.removed,
+        chars_in=len(raw.content),
+        chars_out=len(text),
+        byline=stripped.byline,
+        dateline=stripped.dateline,
+        language_source=language_source,
+        html_recall_fallback=fallback,
+    )
     return CleanedArticle(
         text=text,
         content_hash=content_hash(text),
-        language=raw.language,
+        language=language,
         title=title,
-        author=author,
-        published_at=raw.published_at,
+        author=author or stripped.byline,
+        published_at=published_at,
         report=report.model_dump(),
     )

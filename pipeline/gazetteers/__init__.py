@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 
@@ -41,12 +42,12 @@ class Entry:
         return self.next_words.get(alias, frozenset())
 
 
-def _entry(data: dict[str, object], default_label: str) -> Entry:
-    aliases = tuple(str(a) for a in data["aliases"])  # type: ignore[attr-defined]
-    common = frozenset(str(w).lower() for w in data.get("next", []))  # type: ignore[attr-defined]
+def _entry(data: dict[str, Any], default_label: str) -> Entry:
+    aliases = tuple(str(a) for a in data["aliases"])
+    common = frozenset(str(w).lower() for w in data.get("next", []))
     per_alias = {
         str(alias): frozenset(str(w).lower() for w in words)
-        for alias, words in dict(data.get("next_for", {})).items()  # type: ignore[call-overload]
+        for alias, words in data.get("next_for", {}).items()
     }
     next_words = {a: per_alias.get(a, common) for a in aliases if per_alias.get(a, common)}
     country = data.get("country")
@@ -54,7 +55,7 @@ def _entry(data: dict[str, object], default_label: str) -> Entry:
         name=str(data["name"]),
         label=str(data.get("label", default_label)),
         aliases=aliases,
-        keep=frozenset(str(k) for k in data.get("keep", [])),  # type: ignore[attr-defined]
+        keep=frozenset(str(k) for k in data.get("keep", [])),
         next_words=next_words,
         country=str(country) if country else None,
     )

@@ -45,3 +45,22 @@ def test_demo_runs_end_to_end_and_leaves_nothing_running(tmp_path: Path) -> None
         [*NEWSFLOW, "broker", "status"], capture_output=True, text=True, cwd=REPO, env=env
     )
     assert status.returncode == 1, "the demo stops the broker it started"
+
+
+def test_demo_uses_a_configured_kafka_and_starts_no_broker(make_env, tmp_path: Path) -> None:
+    env = make_env()
+    state = Path(env.vars["NEWSFLOW_DATA_DIR"])
+    result = subprocess.run(
+        [*NEWSFLOW, "demo", "--json", "--timeout", "240"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=env.process_env,
+        timeout=400,
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    assert "Starting a local Kafka broker" not in result.stderr
+    assert not (state / "broker").exists()
+    ids = [json.loads(line)["event"].get("id") for line in result.stdout.splitlines()]
+    assert "seed-ukraine-us-weapons-policy" in ids

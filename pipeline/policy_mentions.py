@@ -1,0 +1,419 @@
+"""Mentions: one trigger in one sentence -> what it says about a rule, before merging.
+
+Triggers are found with a spaCy Matcher built once per vocabulary from the lexicon. For each one
+the detector walks up the parse from the trigger to find who acts (subject, passive agent, the
+possessor of "decision to"), the words that set its status (agreed to, plans to, may, cannot,
+remains unchanged) and, through reported speech, on whose word it stands.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from spacy.matcher import Matcher
+from spacy.tokens import Span, Token
+from spacy.vocab import Vocab
+
+from pipeline import policy_args as args
+from pipeline import policy_lexicon as lex
+from pipeline.policy_actors import ActorRef, DocActors
+from pipeline.policy_attribution import Attribution
+from schemas import PolicyAction, PolicyDirection, PolicyStatus
+
+S = PolicyStatus
+_WALK_DEPS = frozenset({"xcomp", "ccomp", "acl", "advcl", "pcomp", "prep", "pobj", "dobj", "conj", "relcl"})
+_LEGAL_NOUNS = ["bill", "law", "decree", "order", "treaty", "legislation", "measure", "resolution",
+                "ordinance", "amendment", "act", "budget", "reform", "reforms"]
+_LEGAL_VERBS = ["sign", "signs", "signed", "signing", "pass", "passes", "passed", "passing",
+                "adopt", "adopts", "adopted", "enact", "enacts", "enacted", "approve", "approves",
+                "approved"]
+_SUPPLIED = frozenset({"supply", "supplied", "provide", "provided", "deliver", "delivered", "give", "given"})
+
+
+@dataclass
+class Mention:
+    """One trigger read in its sentence."""
+
+    sent_index: int
+    trigger: Token
+    trigger_end: int
+    action: PolicyAction
+    direction: PolicyDirection
+    status: PolicyStatus
+    needs: lex.Needs
+    actor: ActorRef
+    actor_token: Token | None
+    beneficiary: str | None
+    beneficiary_token: Token | None
+    object: args.TextSpan | None
+    rule_object: bool
+    scopes: list[tuple[int, args.TextSpan]] = field(default_factory=list)
+    constraints: list[str] = field(default_factory=list)
+    rules: list[str] = field(default_factory=list)
+    negated: bool = False
+    anaphoric_subject: bool = False
+
+
+@lru_cache(maxsize=4)
+def trigger_matcher(vocab: Vocab) -> Matcher:
+    """Return the Matcher of every trigger in the lexicon, built once per vocabulary."""
+    matcher = Matcher(vocab)
+    verbs = sorted({*lex.VERB_TRIGGERS, *(v.capitalize() for v in lex.VERB_TRIGGERS)})
+    nouns = sorted({*lex.NOMINAL_TRIGGERS, *(n.capitalize() for n in lex.NOMINAL_TRIGGERS)})
+    matcher.add("VERB", [[{"LEMMA": {"IN": verbs}, "POS": "VERB"}]])
+    matcher.add("NOUN", [[{"LEMMA": {"IN": nouns}, "POS": {"IN": ["NOUN", "PROPN"]}}]])
+    matcher.add("PERMISSION", [[{"LEMMA": "use", "POS": "VERB"}]])
+    matcher.add(
+        "LEGAL",
+        [[{"LOWER": {"IN": _LEGAL_VERBS}}, {"POS": {"IN": ["DET", "ADJ", "NUM"]}, "OP": "*"},
+          {"LOWER": {"IN": _LEGAL_NOUNS}}]],
+    )
+    for words in lex.PHRASE_TRIGGERS:
+        pattern: list[dict[str, Any]] = [{"LEMMA": {"IN": [words[0], words[0].capitalize()]}}]
+        pattern += [{"LOWER": w} for w in words[1:]]
+        matcher.add("PHRASE " + " ".join(words), [pattern])
+    return matcher
+
+
+@dataclass
+class _Walk:
+    """What walking up from a trigger found."""
+
+    status: PolicyStatus | None = None
+    negated: bool = False
+    agent: Token | None = None
+    speaker: Token | None = None
+    rules: list[str] = field(default_factory=list)
+
+
+def _modal_status(token: Token) -> tuple[PolicyStatus | None, bool]:
+    status: PolicyStatus | None = None
+    negated = False
+    for child in token.children:
+        if child.dep_ == "neg":
+            negated = True
+        elif child.dep_ in ("aux", "auxpass") and child.lower_ in lex.MODAL_STATUS:
+            status = status or lex.MODAL_STATUS[child.lower_]
+        elif child.dep_ == "aux" and child.lower_ in ("ca", "wo"):  # ca n't, wo n't
+            status = status or S.CONSIDERED
+    return status, negated
+
+
+def _walk(trigger: Token, skip_subject: bool) -> _Walk:
+    """Walk from `trigger` up the parse, collecting status cues, negation, agent and speaker."""
+    walk = _Walk()
+    token = trigger
+    for step in range(6):
+        if step > 0 and token.pos_ == "VERB" and token.lemma_.casefold() in lex.REPORTING_VERBS:
+            walk.speaker = next((c for c in token.children if c.dep_ == "nsubj"), None)
+            if walk.agent is None and token.lemma_.casefold() in lex.ANNOUNCING_VERBS:
+                walk.status = walk.status or S.ANNOUNCED
+            break
+        modal, negated = _modal_status(token)
+        walk.negated = walk.negated or negated
+        lemma = token.lemma_.casefold()
+        if step > 0 or token.pos_ == "NOUN":
+            table = lex.NOUN_GOVERNOR_STATUS if token.pos_ == "NOUN" else lex.GOVERNOR_STATUS
+            cue = table.get(lemma) or lex.GOVERNOR_STATUS.get(token.lower_)
+            cue = cue or lex.HEDGING_ADJECTIVES.get(lemma)
+            if step > 0 and cue is not None and walk.status is None:
+                walk.status = cue
+                walk.rules.append(f"governor:{lemma}")
+        if walk.status is None and modal is not None:
+            walk.status = modal
+        if walk.agent is None and not (skip_subject and step == 0):
+            walk.agent = _agent_of(token)
+        if token.dep_ not in _WALK_DEPS or token.head is token:
+            break
+        token = token.head
+    return walk
+
+
+def _agent_of(token: Token) -> Token | None:
+    """Return the token that acts on `token`: passive agent, subject or possessor."""
+    for child in token.children:
+        if child.dep_ == "agent":
+            pobj = next((c for c in child.children if c.dep_ == "pobj"), None)
+            if pobj is not None:
+                return pobj
+    for child in token.children:
+        if child.dep_ in ("nsubj", "csubj"):
+            return child
+    if token.pos_ in ("NOUN", "PROPN"):
+        return next((c for c in token.children if c.dep_ == "poss"), None)
+    return None
+
+
+def _nearest_left_name(trigger: Token, sent: Span) -> Token | None:
+    """Return the closest named entity left of `trigger` in a headline-like fragment."""
+    for token in reversed(sent[: trigger.i - sent.start]):
+        if token.ent_type_ in ("PERSON", "ORG", "GPE", "NORP") and token.ent_iob_ != "B" or (
+            token.ent_type_ and token.ent_iob_ == "B" and token.i + 1 == trigger.i
+        ):
+            return token
+    return None
+
+
+def _direction(spec: lex.Trigger, head: Token | None) -> tuple[PolicyAction, PolicyDirection]:
+    action, direction = spec.action, spec.direction
+    if head is None:
+        return action, direction
+    words = {head.lemma_.casefold(), head.lower_}
+    words |= {c.lemma_.casefold() for c in head.children if c.dep_ in ("compound", "amod")}
+    raised = bool(words & lex.TIGHTEN_WHEN_RAISED)
+    if action in (PolicyAction.RAISE, PolicyAction.EXPAND) and raised:
+        return PolicyAction.RAISE, PolicyDirection.TIGHTEN
+    if action in (PolicyAction.REDUCE, PolicyAction.LOWER) and raised:
+        return PolicyAction.LOWER, PolicyDirection.LOOSEN
+    return action, direction
+
+
+def _supplier(obj: Token | None, actors: DocActors) -> tuple[str | None, bool]:
+    """Return (country, anaphoric) of who supplied `obj`: "US weapons", "supplied by us"."""
+    if obj is None:
+        return None, False
+    for token in obj.subtree:
+        country = actors.resolve(token).name if token.ent_type_ in ("GPE", "NORP") else None
+        if country and token.i <= obj.i:
+            return country, False
+        if token.lemma_.casefold() in _SUPPLIED:
+            for agent in token.children:
+                for pobj in agent.children:
+                    if agent.dep_ == "agent" and pobj.pos_ == "PRON":
+                        return None, True
+    return None, False
+
+
+class MentionReader:
+    """Reads the triggers of one document's sentences into Mentions."""
+
+    def __init__(self, actors: DocActors) -> None:
+        self.actors = actors
+
+    def read(self, sent: Span, sent_index: int, attribution: Attribution) -> list[Mention]:
+        """Return the mentions in `sent`, nested triggers folded into the ones that carry them."""
+        matcher = trigger_matcher(sent.doc.vocab)
+        found: dict[int, Mention] = {}
+        for match_id, start, end in matcher(sent):
+            label = sent.doc.vocab.strings[match_id]
+            token = sent[start]
+            if token.i in found and label not in ("LEGAL",) and not label.startswith("PHRASE"):
+                continue
+            mention = self._read_one(label, token, sent.start + end, sent, sent_index, attribution)
+            if mention is not None:
+                found[token.i] = mention
+        return _fold_nested(list(found.values()))
+
+    def _read_one(
+        self,
+        label: str,
+        token: Token,
+        end: int,
+        sent: Span,
+        sent_index: int,
+        attribution: Attribution,
+    ) -> Mention | None:
+        lemma = token.lemma_.casefold()
+        if label == "VERB":
+            if token.dep_ in ("amod", "compound") or lemma not in lex.VERB_TRIGGERS:
+                return None
+            particle = lex.REQUIRED_PARTICLE.get(lemma)
+            if particle and not any(c.lower_ == particle for c in token.children):
+                return None
+            return self._verbal(lex.VERB_TRIGGERS[lemma], token, token.i + 1, sent_index, sent, attribution, "verbal")
+        if label.startswith("PHRASE"):
+            words = tuple(label.split(" ")[1:])
+            return self._verbal(lex.PHRASE_TRIGGERS[words], token, end, sent_index, sent, attribution, "phrase")
+        if label == "LEGAL":
+            spec = lex.Trigger(PolicyAction.ADOPT, PolicyDirection.NEW, lex.Needs.NOTHING, S.ENACTED)
+            return self._verbal(spec, token, end, sent_index, sent, attribution, "legal_act", legal_head=sent.doc[end - 1])
+        if label == "NOUN":
+            return self._nominal(token, sent_index, sent, attribution)
+        if label == "PERMISSION":
+            return self._permission(token, sent_index, sent, attribution)
+        return None
+
+    def _status(self, spec: lex.Trigger, token: Token, walk: _Walk, sent: Span, attribution: Attribution) -> PolicyStatus:
+        text = sent.text.casefold()
+        if walk.negated or any(p in text for p in lex.UNCHANGED_PHRASES):
+            return S.UNCHANGED
+        status = walk.status
+        if spec.status is S.REVERSED and status in (None, S.ENACTED, S.ANNOUNCED, S.APPROVED):
+            status = S.REVERSED
+        if status is None:
+            status = spec.status or S.ENACTED
+            if any(c.dep_ == "aux" and c.lower_ == "to" for c in token.children) and token.dep_ in ("ROOT", "xcomp"):
+                status = S.ANNOUNCED
+        if status in (S.ENACTED, S.ANNOUNCED, S.APPROVED) and attribution.reported:
+            return S.REPORTED
+        if status is S.CONSIDERED and attribution.reported and any(
+            c.lower_ == "would" for c in token.children
+        ):
+            return S.REPORTED
+        return status
+
+    def _verbal(
+        self,
+        spec: lex.Trigger,
+        token: Token,
+        end: int,
+        sent_index: int,
+        sent: Span,
+        attribution: Attribution,
+        rule: str,
+        legal_head: Token | None = None,
+    ) -> Mention:
+        inner = args.inner_verb(token) if spec.action is PolicyAction.PERMIT else None
+        head = legal_head or args.object_head(token, inner)
+        walk = _walk(token, skip_subject=False)
+        agent = walk.agent or (walk.speaker if walk.speaker is not None and walk.agent is None else None)
+        rules = [f"{rule}:{' '.join(t.lower_ for t in token.doc[token.i:end])}", *walk.rules]
+        if agent is None:
+            agent = _nearest_left_name(token, sent)
+            if agent is not None:
+                rules.append("actor:nearest_name")
+        action, direction = _direction(spec, head)
+        content = self._content_trigger(head)
+        if content is not None:
+            action, direction = content.action, content.direction
+        status = self._status(spec, token, walk, sent, attribution)
+        if walk.negated and spec.action is PolicyAction.PERMIT:
+            action, direction = PolicyAction.BAN, PolicyDirection.TIGHTEN
+        bene = args.beneficiary(token, inner)
+        anchors = [t for t in (token, inner, head) if t is not None]
+        return Mention(
+            sent_index=sent_index,
+            trigger=token,
+            trigger_end=end,
+            action=action,
+            direction=direction,
+            status=status,
+            needs=spec.needs,
+            actor=self.actors.resolve(agent) if agent is not None else ActorRef(None, anaphoric=True),
+            actor_token=agent,
+            beneficiary=args.beneficiary_name(bene),
+            beneficiary_token=bene,
+            object=args.object_span(token, inner, head),
+            rule_object=args.is_rule_object(head) or legal_head is not None,
+            scopes=args.scopes(anchors) + args.explicit_limits(sent),
+            rules=rules,
+            negated=walk.negated,
+        )
+
+    def _content_trigger(self, head: Token | None) -> lex.Trigger | None:
+        """Return the trigger that says what a passed law or resolution does ("a bill banning")."""
+        if head is None:
+            return None
+        for child in head.children:
+            if child.dep_ in ("acl", "relcl") and child.lemma_.casefold() in lex.VERB_TRIGGERS:
+                spec = lex.VERB_TRIGGERS[child.lemma_.casefold()]
+                if spec.action not in (PolicyAction.ADOPT, PolicyAction.CHANGE):
+                    return spec
+        return None
+
+    def _nominal(self, token: Token, sent_index: int, sent: Span, attribution: Attribution) -> Mention | None:
+        lemma = token.lemma_.casefold() if token.lemma_.casefold() in lex.NOMINAL_TRIGGERS else token.lower_
+        spec = lex.NOMINAL_TRIGGERS.get(lemma)
+        if spec is None or token.dep_ == "compound":
+            return None
+        modifiers = {c.lemma_.casefold() for c in token.children if c.dep_ in ("amod", "compound", "nmod")}
+        modifiers |= {
+            g.lemma_.casefold()
+            for p in token.children
+            if p.dep_ == "prep" and p.lower_ in ("in", "of", "on")
+            for g in p.children
+            if g.dep_ == "pobj"
+        }
+        governed = token.dep_ in ("dobj", "nsubjpass", "attr") and token.head.lemma_.casefold() in lex.NOMINAL_GOVERNORS
+        if lemma in lex.NOMINAL_NEEDS_POLICY_WORD:
+            if not modifiers & lex.POLICY_WORDS and not any("rate" in m for m in modifiers):
+                return None
+        elif not (governed or modifiers & lex.NOMINAL_MODIFIERS):
+            return None
+        anaphoric = any(c.dep_ == "det" and c.lower_ in ("this", "that", "the") for c in token.children) and not (
+            modifiers & lex.NOMINAL_MODIFIERS or governed
+        )
+        walk = _walk(token, skip_subject=False)
+        agent = walk.agent
+        if agent is None:
+            agent = next((c for c in token.children if c.dep_ == "poss"), None)
+        content = self._content_trigger(token)
+        action, direction = (content.action, content.direction) if content else (spec.action, spec.direction)
+        status = self._status(spec, token, walk, sent, attribution)
+        if governed and walk.status is None and token.head.tag_ in ("VB", "VBP", "VBZ", "VBD", "VBN"):
+            status = S.ENACTED if not attribution.reported else S.REPORTED
+        bene = args.beneficiary(token, None)
+        return Mention(
+            sent_index=sent_index,
+            trigger=token,
+            trigger_end=token.i + 1,
+            action=action,
+            direction=direction,
+            status=status,
+            needs=lex.Needs.NOTHING,
+            actor=self.actors.resolve(agent) if agent is not None else ActorRef(None, anaphoric=True),
+            actor_token=agent,
+            beneficiary=args.beneficiary_name(bene),
+            beneficiary_token=bene,
+            object=args.subtree_span(token),
+            rule_object=True,
+            scopes=args.scopes([token]) + args.explicit_limits(sent),
+            rules=[f"nominal:{token.lower_}", *walk.rules],
+            negated=walk.negated,
+            anaphoric_subject=anaphoric,
+        )
+
+    def _permission(self, token: Token, sent_index: int, sent: Span, attribution: Attribution) -> Mention | None:
+        """Read "Ukraine can now use US weapons": a permission stated as its effect."""
+        modal = [c for c in token.children if c.dep_ == "aux" and c.lower_ in ("can", "could")]
+        if not modal or any(c.dep_ == "neg" for c in token.children):
+            return None
+        obj = next((c for c in token.children if c.dep_ == "dobj"), None)
+        supplier, anaphoric = _supplier(obj, self.actors)
+        if supplier is None and not anaphoric:
+            return None
+        walk = _walk(token, skip_subject=True)
+        bene = next((c for c in token.children if c.dep_ == "nsubj"), None)
+        status = walk.status if walk.status not in (None, S.CONSIDERED) else S.ENACTED
+        if status in (S.ENACTED, S.ANNOUNCED) and attribution.reported:
+            status = S.REPORTED
+        return Mention(
+            sent_index=sent_index,
+            trigger=token,
+            trigger_end=token.i + 1,
+            action=PolicyAction.PERMIT,
+            direction=PolicyDirection.LOOSEN,
+            status=status,
+            needs=lex.Needs.NOTHING,
+            actor=ActorRef(supplier, authority=True) if supplier else ActorRef(None, anaphoric=True),
+            actor_token=None,
+            beneficiary=args.beneficiary_name(bene),
+            beneficiary_token=bene,
+            object=args.subtree_span(obj) if obj is not None else None,
+            rule_object=False,
+            scopes=args.scopes([token, *(c for c in token.children if c.dep_ == "dobj")]),
+            rules=["permission_state:can use", *walk.rules],
+            anaphoric_subject=anaphoric,
+        )
+
+
+def _fold_nested(mentions: list[Mention]) -> list[Mention]:
+    """Drop mentions whose trigger sits inside another mention's object (its content)."""
+    kept: list[Mention] = []
+    for mention in mentions:
+        inside = any(
+            other is not mention
+            and other.object is not None
+            and other.object.start <= mention.trigger.idx < other.object.end
+            and other.trigger.i != mention.trigger.i
+            for other in mentions
+        )
+        governs = any(
+            other is not mention and mention.trigger.head.i == other.trigger.i and mention.trigger.pos_ == "NOUN"
+            for other in mentions
+        )
+        if not inside and not governs:
+            kept.append(mention)
+    return kept

@@ -7,12 +7,14 @@ import ssl
 from typing import Any
 
 import faust
-import mode
-from prometheus_client import start_http_server
+from prometheus_client import CollectorRegistry, GCCollector, PlatformCollector, ProcessCollector
 
-from agents import metrics
 from agents.enrich import BatchHandler, process_articles
+from agents.health import Health
+from agents.lag import LagMonitor
+from agents.metrics import WorkerMetrics
 from agents.pool import StagePool
+from agents.server import HttpServer, make_web_app
 from agents.topics import Topics, declare_topics
 from newsflow.settings import Settings
 
@@ -56,12 +58,46 @@ def create_app(settings: Settings) -> tuple[faust.App, Topics]:
     )
     topics = declare_topics(app, settings)
     config = settings.pipeline_config()
-    pool = StagePool(config, settings.processes)
-    app.service(pool)
-    handler = BatchHandler(topics, pool, config)
-    metrics.BUILD_INFO.info(
-        {"pipeline_version": config.pipeline_version, "spacy_model": config.spacy_model}
+    registry = _registry()
+    metrics = WorkerMetrics(
+        registry,
+        consumed_topics=[settings.topic_raw],
+        produced_topics=[settings.topic_enriched, settings.topic_policy, settings.topic_deadletter],
+        languages=config.detect_languages,
     )
+    pool = StagePool(config, settings.processes)
+    health = Health(
+        # Three missed lag reads (plus slack for a slow broker) before Kafka counts as gone.
+        broker_contact_max_age=3 * settings.lag_interval_seconds + 5,
+        pool_ready=lambda: pool.ready,
+        crashed=lambda: app.crash_reason is not None,
+    )
+
+    @app.on_partitions_assigned.connect
+    async def on_assigned(_: faust.App, assigned: set[Any], **__: Any) -> None:
+        health.assigned(frozenset((tp.topic, tp.partition) for tp in assigned))
+
+    def before_scrape() -> None:
+        metrics.ready.set(int(health.readiness().ok))
+        # The model version is known once the pool's children have loaded the model.
+        metrics.set_build_info(config.pipeline_version, config.spacy_model, pool.model_version)
+
+    if settings.metrics_port:
+        # First, so probes answer (not ready) while the pool is still loading the model.
+        web_app = make_web_app(health, registry, before_scrape)
+        app.service(HttpServer(web_app, settings.metrics_host, settings.metrics_port))
+    app.service(pool)
+    app.service(
+        LagMonitor(
+            topic=settings.topic_raw,
+            group=settings.consumer_group,
+            client_options=settings.kafka_client_options(),
+            interval=settings.lag_interval_seconds,
+            metrics=metrics,
+            health=health,
+        )
+    )
+    handler = BatchHandler(topics, pool, config, metrics)
 
     async def enrich_agent(stream: faust.StreamT) -> Any:
         try:
@@ -78,20 +114,12 @@ def create_app(settings: Settings) -> tuple[faust.App, Topics]:
 
     app.agent(topics.raw, name="process_articles", concurrency=1)(enrich_agent)
 
-    if settings.metrics_port:
-        app.service(MetricsServer(settings.metrics_host, settings.metrics_port))
     return app, topics
 
 
-class MetricsServer(mode.Service):
-    """Serves /metrics over HTTP from a background thread."""
-
-    def __init__(self, host: str, port: int, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.host = host
-        self.port = port
-
-    async def on_start(self) -> None:
-        """Start serving."""
-        start_http_server(self.port, addr=self.host)
-        log.info("Metrics served on http://%s:%d/metrics", self.host, self.port)
+def _registry() -> CollectorRegistry:
+    registry = CollectorRegistry(auto_describe=True)
+    ProcessCollector(registry=registry)
+    PlatformCollector(registry=registry)
+    GCCollector(registry=registry)
+    return registry

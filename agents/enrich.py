@@ -11,7 +11,7 @@ from typing import Any
 
 import faust
 
-from agents import metrics
+from agents.metrics import WorkerMetrics
 from agents.pool import StagePool
 from agents.topics import Topics
 from pipeline.config import PipelineConfig
@@ -26,19 +26,29 @@ log = logging.getLogger(__name__)
 class BatchHandler:
     """Turns one batch of raw events into published outcomes, in input order."""
 
-    def __init__(self, topics: Topics, pool: StagePool, config: PipelineConfig) -> None:
+    def __init__(
+        self, topics: Topics, pool: StagePool, config: PipelineConfig, metrics: WorkerMetrics
+    ) -> None:
         self.topics = topics
         self.pool = pool
         self.config = config
+        self.metrics = metrics
         self.dedupe = DuplicateIndex(config.dedupe_window)
 
     async def handle(self, events: Sequence[faust.EventT]) -> None:
         """Publish one outcome per event and return once the broker acknowledged all of them."""
-        metrics.BATCH_SIZE.observe(len(events))
+        self.metrics.batch_size.observe(len(events))
+        self.metrics.in_flight.inc(len(events))
+        try:
+            await self._handle(events)
+        finally:
+            self.metrics.in_flight.dec(len(events))
+
+    async def _handle(self, events: Sequence[faust.EventT]) -> None:
         outcomes: list[EnrichedArticle | Rejected | None] = [None] * len(events)
         accepted: list[tuple[int, RawArticle]] = []
         for index, event in enumerate(events):
-            metrics.MESSAGES_CONSUMED.labels(topic=event.message.topic).inc()
+            self.metrics.consumed.labels(topic=event.message.topic).inc()
             try:
                 accepted.append(
                     (index, parse_raw(event.message.value, max_bytes=self.config.max_message_bytes))
@@ -100,10 +110,10 @@ class BatchHandler:
         # Offsets are acked (and later committed) only after every output is acknowledged.
         await asyncio.gather(*(future for _, future in sends))
         for topic, _ in sends:
-            metrics.MESSAGES_PRODUCED.labels(topic=topic).inc()
+            self.metrics.produced.labels(topic=topic).inc()
         now = time.time()
         for event, outcome in zip(events, outcomes, strict=True):
-            _count(event, outcome, now)
+            self.metrics.count_outcome(outcome, event.message.timestamp, now)
 
 
 def _origin(event: faust.EventT) -> Origin:
@@ -125,27 +135,6 @@ def _dead_letter(event: faust.EventT, rejected: Rejected) -> DeadLetter:
         original=message.value or b"",
         failed_at=datetime.now(UTC),
     )
-
-
-def _count(event: faust.EventT, outcome: EnrichedArticle | Rejected | None, now: float) -> None:
-    if isinstance(outcome, Rejected):
-        metrics.OUTCOMES.labels(outcome="deadletter", reason=outcome.reason.value).inc()
-        return
-    if outcome is None:
-        return
-    kind = "duplicate" if outcome.duplicate_of else "enriched"
-    metrics.OUTCOMES.labels(outcome=kind, reason="").inc()
-    for stage, seconds in outcome.processing.stages.items():
-        metrics.STAGE_DURATION.labels(stage=stage).observe(seconds)
-    for change in outcome.policy_changes:
-        metrics.POLICY_CHANGES.labels(direction=change.direction, status=change.status).inc()
-    started = (
-        outcome.processing.ingested_at.timestamp()
-        if outcome.processing.ingested_at
-        else event.message.timestamp
-    )
-    if started:
-        metrics.END_TO_END_LATENCY.observe(max(0.0, now - started))
 
 
 async def process_articles(

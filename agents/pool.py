@@ -24,8 +24,11 @@ def _warm_up(config: PipelineConfig) -> None:
         nlp.load_nlp(config.spacy_model)
 
 
-def _ping() -> bool:
-    return True
+def _model_version(config: PipelineConfig) -> str | None:
+    # Answered by a child once its initializer ran: proves the model is loaded there.
+    if config.runs("entities") or config.runs("policy"):
+        return nlp.model_info(nlp.load_nlp(config.spacy_model)).version
+    return None
 
 
 class StagePool(mode.Service):
@@ -36,6 +39,8 @@ class StagePool(mode.Service):
         self.config = config
         self.processes = processes
         self._executor: concurrent.futures.Executor | None = None
+        self.model_version: str | None = None
+        self.ready = False
 
     async def on_start(self) -> None:
         """Start the children and wait until each has loaded the model."""
@@ -52,11 +57,19 @@ class StagePool(mode.Service):
             await asyncio.get_running_loop().run_in_executor(self._executor, _warm_up, self.config)
         loop = asyncio.get_running_loop()
         workers = max(1, self.processes)
-        await asyncio.gather(*(loop.run_in_executor(self._executor, _ping) for _ in range(workers)))
+        versions = await asyncio.gather(
+            *(
+                loop.run_in_executor(self._executor, _model_version, self.config)
+                for _ in range(workers)
+            )
+        )
+        self.model_version = versions[0]
+        self.ready = True
         log.info("Stage pool ready: %d process(es), model %s", workers, self.config.spacy_model)
 
     async def on_stop(self) -> None:
         """Stop the children."""
+        self.ready = False
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None

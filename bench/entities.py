@@ -39,9 +39,7 @@ EVAL = REPO / "bench" / "data" / "entities-eval.jsonl"
 SHARED = Path(os.environ.get("NEWSFLOW_SHARED_DIR", REPO.parent / "shared"))
 TIMING_TEXTS = SHARED / "benchmarks" / "article-extraction" / "ground-truth.json"
 MODEL = "en_core_web_sm"
-NAME_LABELS = frozenset(
-    {"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "LAW", "WEAPON", "PRODUCT", "WORK_OF_ART", "LANGUAGE"}
-)  # fmt: skip
+NAME_LABELS = entities.NAME_LABELS
 
 Mention = tuple[int, int, str]
 _LEADING_THE = re.compile(r"(?i)^the\s+")
@@ -165,7 +163,9 @@ def _best_of(repeat: int, run: Any) -> float:
     return best
 
 
-def time_stage(vanilla: Language, staged: Language, texts: list[str], repeat: int) -> dict[str, float]:
+def time_stage(
+    vanilla: Language, staged: Language, texts: list[str], repeat: int
+) -> dict[str, float]:
     """Return seconds for spaCy alone and with the stage, and the overhead in percent."""
 
     def alone() -> None:
@@ -194,7 +194,8 @@ def time_stage(vanilla: Language, staged: Language, texts: list[str], repeat: in
 
 
 def _row(name: str, s: Scores) -> str:
-    return f"| {name} | {s.precision:.3f} | {s.recall:.3f} | {s.f1:.3f} | {s.true_positives} | {s.predicted} | {s.gold} |"
+    counts = f"{s.true_positives} | {s.predicted} | {s.gold}"
+    return f"| {name} | {s.precision:.3f} | {s.recall:.3f} | {s.f1:.3f} | {counts} |"
 
 
 def main(argv: list[str] | None = None) -> None:

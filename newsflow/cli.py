@@ -6,8 +6,10 @@ import asyncio
 import contextlib
 import json
 import logging
+import re
 import sys
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -120,21 +122,74 @@ def worker() -> None:
     Worker(faust_app, loglevel=settings.log_level.lower(), quiet=True).execute_from_commandline()
 
 
+def parse_time(text: str) -> datetime:
+    """Return the instant `text` names: ISO 8601 (naive means UTC) or an age such as 90m, 2h, 3d."""
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([smhdw])", text.strip())
+    if match:
+        unit = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}[match.group(2)]
+        return datetime.now(UTC) - timedelta(seconds=float(match.group(1)) * unit)
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise CliError(
+            f"not a time: {text!r} (use ISO 8601 like 2026-11-24T10:00Z, or 2h)"
+        ) from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 @app.command()
 def feed(
-    inputs: Annotated[list[str], typer.Argument(help="JSONL/JSON/text/HTML files, dirs, or -")],
-    rate: Annotated[float | None, typer.Option(help="Max articles per second")] = None,
+    inputs: Annotated[
+        list[str] | None, typer.Argument(help="JSONL/JSON/.txt/.html(.gz) files, dirs, or -")
+    ] = None,
+    rss: Annotated[
+        list[str] | None, typer.Option(help="RSS/Atom feed URL (repeatable); polled for new items")
+    ] = None,
+    interval: Annotated[float, typer.Option(help="Seconds between RSS polls")] = 300.0,
+    once: Annotated[bool, typer.Option(help="Poll the RSS feeds once and exit")] = False,
+    fetch_pages: Annotated[
+        bool, typer.Option(help="Fetch each RSS entry's linked page instead of its summary")
+    ] = False,
+    state_file: Annotated[
+        Path | None, typer.Option(help="RSS memory (validators, seen URLs); default in data dir")
+    ] = None,
+    rate: Annotated[float | None, typer.Option(help="Max articles per second (replays)")] = None,
 ) -> None:
     """Send articles to the raw topic, keyed by article id; waits until Kafka has them."""
+    from newsflow.feeds import FeedSummary
     from newsflow.feeds import feed as run_feed
     from newsflow.inputs import read_inputs
+    from newsflow.rss import RssPoller, follow_feeds
 
+    if not inputs and not rss:
+        raise CliError("give files, directories or - (stdin), or --rss URL")
     settings = _settings()
-    summary = _run(
-        lambda: run_feed(
-            settings, read_inputs(inputs), rate=rate, show_progress=sys.stderr.isatty()
+    summary = FeedSummary()
+    if inputs:
+        summary = _run(
+            lambda: run_feed(
+                settings, read_inputs(inputs), rate=rate, show_progress=sys.stderr.isatty()
+            )
         )
-    )
+    if rss:
+        poller = RssPoller(
+            rss,
+            state_file or settings.data_dir / "rss-state.json",
+            fetch_pages=fetch_pages,
+        )
+
+        def report(polled: FeedSummary) -> None:
+            err.print(f"polled {len(rss)} feed(s): sent {polled.sent}, skipped {polled.skipped}")
+
+        try:
+            polled = _run(
+                lambda: follow_feeds(settings, poller, interval=interval, once=once, on_poll=report)
+            )
+        except KeyboardInterrupt:
+            polled = FeedSummary()
+        summary.sent += polled.sent
+        summary.skipped += polled.skipped
+        summary.errors += polled.errors
     for error in summary.errors:
         err.print(f"[yellow]skipped[/] {error}", highlight=False)
     err.print(f"sent {summary.sent}, skipped {summary.skipped} to {settings.topic_raw}")
@@ -147,34 +202,95 @@ def subscribe(
     topic: Annotated[
         list[str], typer.Option(help="enriched, policy, deadletter, raw, or a topic name")
     ] = ["enriched"],  # noqa: B006 - typer needs a literal default
-    start: Annotated[str, typer.Option("--from", help="earliest or latest")] = "latest",
-    group: Annotated[str | None, typer.Option(help="Consumer group (commits offsets)")] = None,
+    start: Annotated[
+        str, typer.Option("--from", help="earliest, latest, an ISO time or an age like 2h")
+    ] = "latest",
+    group: Annotated[
+        str | None, typer.Option(help="Consumer group: shared work and committed offsets")
+    ] = None,
+    entity: Annotated[str | None, typer.Option(help="Entity name or alias contains")] = None,
+    entity_type: Annotated[str | None, typer.Option(help="Entity type, e.g. PERSON, GPE")] = None,
+    actor: Annotated[str | None, typer.Option(help="Policy actor (country, body) contains")] = None,
+    direction: Annotated[
+        str | None, typer.Option(help="loosen, tighten, new, repeal, mixed")
+    ] = None,
+    status: Annotated[str | None, typer.Option(help="Policy status, e.g. enacted")] = None,
+    language: Annotated[str | None, typer.Option(help="Article language (ISO 639-1)")] = None,
+    min_confidence: Annotated[float | None, typer.Option(help="Minimum policy confidence")] = None,
+    output: Annotated[
+        str, typer.Option("--format", help="json, table, or auto (table on a terminal)")
+    ] = "auto",
     max_events: Annotated[int | None, typer.Option("--max", help="Stop after N events")] = None,
     idle_timeout: Annotated[
         float | None, typer.Option(help="Stop after this many seconds without events")
     ] = None,
 ) -> None:
-    """Print events from the output topics as JSON lines."""
-    from newsflow.subscribe import events, topic_name
+    """Follow output topics: JSON lines when piped, a live table on a terminal."""
+    from newsflow.subscribe import EventFilter, events, topic_name
+    from newsflow.views import EventTable
 
-    if start not in ("earliest", "latest"):
-        raise CliError("--from must be earliest or latest")
+    begin: Any = start if start in ("earliest", "latest") else parse_time(start)
+    if output not in ("json", "table", "auto"):
+        raise CliError("--format must be json, table or auto")
+    as_table = output == "table" or (output == "auto" and sys.stdout.isatty())
     settings = _settings()
     names = [topic_name(settings, t) for t in topic]
+    filters = EventFilter(
+        entity=entity,
+        entity_type=entity_type,
+        actor=actor,
+        direction=direction,
+        status=status,
+        language=language,
+        min_confidence=min_confidence,
+    )
 
     async def follow() -> None:
         count = 0
-        async for event in events(
-            settings, names, start=start, group=group, idle_timeout=idle_timeout
-        ):  # type: ignore[arg-type]
-            sys.stdout.write(json.dumps(event.value, ensure_ascii=False) + "\n")
-            sys.stdout.flush()
-            count += 1
-            if max_events is not None and count >= max_events:
-                return
+        table = EventTable() if as_table else None
+        with table.live() if table else contextlib.nullcontext():
+            async for event in events(
+                settings,
+                names,
+                start=begin,
+                group=group,
+                idle_timeout=idle_timeout,
+                filters=filters,
+            ):
+                if table is not None:
+                    table.add(event)
+                else:
+                    sys.stdout.write(json.dumps(event.value, ensure_ascii=False) + "\n")
+                    sys.stdout.flush()
+                count += 1
+                if max_events is not None and count >= max_events:
+                    return
 
     with contextlib.suppress(KeyboardInterrupt):
         _run(follow)
+
+
+@app.command()
+def replay(
+    since: Annotated[str, typer.Option(help="ISO time or age (2h, 3d) to reprocess from")],
+    group: Annotated[
+        str | None, typer.Option(help="Consumer group to rewind (default: the workers')")
+    ] = None,
+) -> None:
+    """Rewind the workers' consumer group on the raw topic, to reprocess history after an upgrade.
+
+    Stop the workers first; restart them afterwards. Deterministic ids make the replay
+    idempotent for consumers that dedupe by id.
+    """
+    from newsflow.kafka import rewind_group
+
+    settings = _settings()
+    when = parse_time(since)
+    name = group or settings.consumer_group
+    offsets = _run(lambda: rewind_group(settings, name, settings.topic_raw, when))
+    for tp, offset in sorted(offsets.items()):
+        err.print(f"{tp.topic}[{tp.partition}] -> offset {offset}")
+    err.print(f"group {name!r} will reprocess {settings.topic_raw} from {when.isoformat()}")
 
 
 @broker_app.command("fetch")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -11,7 +12,6 @@ import sys
 from pathlib import Path
 
 from rich.console import Console
-from rich.table import Table
 
 from newsflow.broker import LocalBroker, local_broker
 from newsflow.errors import OperatorError
@@ -20,6 +20,7 @@ from newsflow.inputs import read_inputs
 from newsflow.kafka import end_offsets, ensure_topics
 from newsflow.settings import Settings
 from newsflow.subscribe import Event, events
+from newsflow.views import summary_row
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "articles"
 
@@ -106,33 +107,11 @@ async def _collect(
 
 def _show(event: Event, console: Console, as_json: bool) -> None:
     if as_json:
-        import json
-
         print(json.dumps({"topic": event.topic, "event": event.value}, ensure_ascii=False))
         return
-    value = event.value
-    if "clean_text" in value:
-        table = Table(title=f"enriched article {value['id']}", show_header=True)
-        table.add_column("entity")
-        table.add_column("type")
-        table.add_column("mentions", justify="right")
-        for entity in value.get("entities", [])[:12]:
-            table.add_row(entity["name"], entity["type"], str(entity.get("mention_count", 0)))
-        console.print(table)
-        console.print(
-            f"  language={value.get('language')} chars={len(value['clean_text'])} "
-            f"policy_changes={len(value.get('policy_changes', []))} "
-            f"duplicate_of={value.get('duplicate_of')}"
-        )
-    elif "action" in value:
-        actor = value.get("actor", {})
-        console.print(
-            f"[bold green]policy change[/] {value['id']}: {actor.get('name')} "
-            f"{value.get('action')} ({value.get('direction')}, {value.get('status')}) "
-            f"for {value.get('beneficiary')}: {value.get('object')}"
-        )
-    else:
-        console.print(f"[bold red]dead letter[/] {value.get('reason')}: {value.get('error')}")
+    kind, headline, detail = summary_row(event.value)
+    colour = {"enriched": "cyan", "policy": "green", "deadletter": "red"}.get(kind, "white")
+    console.print(f"[bold {colour}]{kind}[/] {headline}\n    {detail}", highlight=False)
 
 
 def run_demo(settings: Settings, *, keep_running: bool, as_json: bool, timeout: float) -> int:

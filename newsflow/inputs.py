@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -57,9 +58,35 @@ def _from_json_lines(name: str, text: str) -> Iterator[InputItem]:
             yield _from_json_document(f"{name}:{number}", line)
 
 
-def _from_page(where: str, text: str, content_type: ContentType) -> InputItem:
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
+_FIELD = re.compile(r"^([A-Za-z_]+)\s*:\s*(.*?)\s*$")
+_DATED_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})")
+_METADATA_FIELDS = {"id", "url", "source", "title", "published_at", "language"}
+
+
+def split_front_matter(text: str) -> tuple[dict[str, str], str]:
+    """Return the `key: value` metadata of a leading `---` block and the text after it."""
+    match = _FRONT_MATTER.match(text)
+    if not match:
+        return {}, text
+    fields = {}
+    for line in match.group(1).splitlines():
+        field = _FIELD.match(line)
+        if field and field.group(1).lower() in _METADATA_FIELDS:
+            fields[field.group(1).lower()] = field.group(2).strip("\"'")
+    return fields, text[match.end() :]
+
+
+def _from_page(
+    where: str, text: str, content_type: ContentType, name: str | None = None
+) -> InputItem:
+    metadata, body = split_front_matter(text)
+    dated = _DATED_NAME.match(name or "")
+    if dated and "published_at" not in metadata:
+        metadata["published_at"] = dated.group(1)
     try:
-        return InputItem(where, validate_raw({"content": text, "content_type": content_type}))
+        document = {**metadata, "content": body, "content_type": content_type}
+        return InputItem(where, validate_raw(document))
     except Rejected as exc:
         return InputItem(where, None, exc)
 
@@ -78,9 +105,9 @@ def read_path(path: Path) -> Iterator[InputItem]:
         else:
             yield _from_json_document(str(path), document)
     elif kind in HTML:
-        yield _from_page(str(path), text, ContentType.TEXT_HTML)
+        yield _from_page(str(path), text, ContentType.TEXT_HTML, path.name)
     elif kind in TEXT:
-        yield _from_page(str(path), text, ContentType.TEXT_PLAIN)
+        yield _from_page(str(path), text, ContentType.TEXT_PLAIN, path.name)
     else:
         raise ValueError(
             f"{path}: unsupported file type {kind or '(none)'}; use one of {', '.join(SUPPORTED)}"

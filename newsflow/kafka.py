@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -15,7 +17,8 @@ from aiokafka.errors import KafkaConnectionError, KafkaError, TopicAlreadyExists
 from newsflow.errors import OperatorError
 from newsflow.settings import Settings
 
-StartFrom = Literal["earliest", "latest"]
+StartFrom = Literal["earliest", "latest"] | datetime
+"""Where a tail starts: the oldest retained record, new records only, or the first at a time."""
 
 
 class KafkaUnavailableError(OperatorError):
@@ -129,6 +132,19 @@ async def _partitions(consumer: AIOKafkaConsumer, topics: Iterable[str]) -> list
         await asyncio.sleep(0.5)
 
 
+async def _seek_to_time(
+    consumer: AIOKafkaConsumer, partitions: list[TopicPartition], when: datetime
+) -> None:
+    stamp = int(when.timestamp() * 1000)
+    found = await consumer.offsets_for_times(dict.fromkeys(partitions, stamp))
+    for tp in partitions:
+        position = found.get(tp)
+        if position is None:
+            await consumer.seek_to_end(tp)
+        else:
+            consumer.seek(tp, position.offset)
+
+
 async def tail(
     settings: Settings,
     topics: list[str],
@@ -136,41 +152,92 @@ async def tail(
     start: StartFrom | dict[TopicPartition, int] = "latest",
     group: str | None = None,
     idle_timeout: float | None = None,
+    commit_interval: float = 2.0,
 ) -> AsyncIterator[Record]:
-    """Yield records of `topics` from `start` (earliest, latest or explicit offsets).
+    """Yield records of `topics` from `start` (earliest, latest, a time or explicit offsets).
 
-    Stops after `idle_timeout` seconds without a record, if given.
+    With a `group`, a record's offset is committed once the caller asks for the next record or
+    stops iterating (at-least-once for a caller that crashes mid-record). Stops after
+    `idle_timeout` seconds without a record, if given.
     """
     consumer = AIOKafkaConsumer(
         **settings.kafka_client_options(),
         group_id=group,
-        enable_auto_commit=group is not None,
-        auto_offset_reset=start if isinstance(start, str) else "earliest",
+        enable_auto_commit=False,
+        auto_offset_reset=start if start in ("earliest", "latest") else "earliest",
     )
     await start_client(settings, consumer)
+    done: dict[TopicPartition, int] = {}
+    committed_at = time.monotonic()
     try:
         if isinstance(start, dict):
             consumer.assign(list(start))
             for tp, offset in start.items():
                 consumer.seek(tp, offset)
-        elif group is None:
+        elif group is None or isinstance(start, datetime):
             partitions = await _partitions(consumer, topics)
             consumer.assign(partitions)
-            if start == "earliest":
+            if isinstance(start, datetime):
+                await _seek_to_time(consumer, partitions, start)
+            elif start == "earliest":
                 await consumer.seek_to_beginning(*partitions)
             else:
                 await consumer.seek_to_end(*partitions)
         else:
             consumer.subscribe(topics)
         while True:
+            if group is not None and done and time.monotonic() - committed_at > commit_interval:
+                await consumer.commit(dict(done))
+                committed_at = time.monotonic()
             batch = await consumer.getmany(
                 timeout_ms=int((idle_timeout if idle_timeout is not None else 1.0) * 1000)
             )
             if not batch and idle_timeout is not None:
                 return
-            for tp_records in batch.values():
-                for r in tp_records:
-                    yield Record(r.topic, r.partition, r.offset, r.key, r.value, r.timestamp)
-            await asyncio.sleep(0)
+            for tp, records in batch.items():
+                for r in records:
+                    try:
+                        yield Record(r.topic, r.partition, r.offset, r.key, r.value, r.timestamp)
+                    finally:
+                        # Reached when the caller asks for more or stops iterating.
+                        done[tp] = r.offset + 1
+    finally:
+        try:
+            if group is not None and done:
+                await consumer.commit(dict(done))
+        finally:
+            await consumer.stop()
+
+
+async def rewind_group(
+    settings: Settings, group: str, topic: str, when: datetime
+) -> dict[TopicPartition, int]:
+    """Commit, for `group`, the first offset of every partition of `topic` at or after `when`.
+
+    Returns the committed offsets. The group's workers must be stopped: Kafka refuses offset
+    commits from outside a group that has live members.
+    """
+    consumer = AIOKafkaConsumer(
+        **settings.kafka_client_options(), group_id=group, enable_auto_commit=False
+    )
+    await start_client(settings, consumer)
+    try:
+        partitions = await _partitions(consumer, [topic])
+        consumer.assign(partitions)
+        found = await consumer.offsets_for_times(
+            dict.fromkeys(partitions, int(when.timestamp() * 1000))
+        )
+        ends = await consumer.end_offsets(partitions)
+        offsets = {
+            tp: (found[tp].offset if found.get(tp) is not None else ends[tp]) for tp in partitions
+        }
+        try:
+            await consumer.commit(offsets)
+        except KafkaError as exc:
+            raise OperatorError(
+                f"Kafka refused to move group {group!r} ({type(exc).__name__}); stop its workers "
+                "first, or start them with a new NEWSFLOW_CONSUMER_GROUP to reprocess history"
+            ) from exc
+        return offsets
     finally:
         await consumer.stop()

@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     metrics_port: int = Field(default=9400, ge=0, le=65535)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     data_dir: Path = Field(default=Path(".newsflow"), description="Local state (broker, faust).")
+    lag_interval_seconds: float = Field(
+        default=10.0, gt=0, description="How often consumer lag is read from Kafka."
+    )
 
     # Pipeline
     spacy_model: str = "en_core_web_sm"

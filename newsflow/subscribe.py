@@ -1,16 +1,29 @@
-"""Following Newsflow's output topics as a downstream consumer."""
+"""Following Newsflow's output topics as a downstream consumer: filters and a typed client.
+
+A downstream service reads validated events in a few lines::
+
+    from newsflow.subscribe import EventFilter, policy_changes
+
+    async for change in policy_changes(start="earliest", filters=EventFilter(direction="loosen")):
+        print(change.actor.name, change.action, change.beneficiary)
+"""
 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
 from aiokafka import TopicPartition
+from pydantic import ValidationError
 
 from newsflow.kafka import StartFrom, tail
 from newsflow.settings import Settings
+from schemas import EnrichedArticle, PolicyChange
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -22,6 +35,94 @@ class Event:
     offset: int
     key: str | None
     value: dict[str, Any]
+
+    @property
+    def kind(self) -> str:
+        """Return 'enriched', 'policy', 'deadletter' or 'unknown', judged by the payload."""
+        return event_kind(self.value)
+
+
+def event_kind(value: dict[str, Any]) -> str:
+    """Return which message type a decoded payload is."""
+    if "clean_text" in value:
+        return "enriched"
+    if "action" in value and "actor" in value:
+        return "policy"
+    if "reason" in value and "original" in value:
+        return "deadletter"
+    return "unknown"
+
+
+def _has(needle: str | None, *haystack: str | None) -> bool:
+    if needle is None:
+        return True
+    folded = needle.casefold()
+    return any(folded in (h or "").casefold() for h in haystack)
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    """Which events to keep; unset fields match everything. Text matches are case-insensitive.
+
+    On an enriched article the policy fields (actor, direction, status, min_confidence) must all
+    hold for one of its embedded policy changes.
+    """
+
+    entity: str | None = None
+    entity_type: str | None = None
+    actor: str | None = None
+    direction: str | None = None
+    status: str | None = None
+    language: str | None = None
+    min_confidence: float | None = None
+
+    def _policy_matches(self, change: dict[str, Any]) -> bool:
+        actor = change.get("actor") or {}
+        return (
+            _has(self.actor, actor.get("name"), actor.get("person"))
+            and (self.direction is None or change.get("direction") == self.direction)
+            and (self.status is None or change.get("status") == self.status)
+            and (
+                self.min_confidence is None
+                or float(change.get("confidence", 0.0)) >= self.min_confidence
+            )
+        )
+
+    def _wants_policy(self) -> bool:
+        return any(
+            v is not None for v in (self.actor, self.direction, self.status, self.min_confidence)
+        )
+
+    def matches(self, value: dict[str, Any]) -> bool:
+        """Return whether a decoded event passes every set filter."""
+        kind = event_kind(value)
+        if kind == "policy":
+            names = [value.get("beneficiary"), value.get("object"), value.get("scope")]
+            actor = value.get("actor") or {}
+            names += [actor.get("name"), actor.get("person")]
+            return (
+                self._policy_matches(value)
+                and _has(self.entity, *names)
+                and self.entity_type is None
+                and self.language is None
+            )
+        if kind == "enriched":
+            entities = value.get("entities") or []
+            if self.language is not None and value.get("language") != self.language:
+                return False
+            if (self.entity is not None or self.entity_type is not None) and not any(
+                _has(self.entity, e.get("name"), *(e.get("aliases") or []))
+                and (self.entity_type is None or e.get("type") == self.entity_type.upper())
+                for e in entities
+            ):
+                return False
+            if self._wants_policy():
+                return any(self._policy_matches(c) for c in value.get("policy_changes") or [])
+            return True
+        return (
+            not any(v is not None for v in (self.entity, self.entity_type, self.language))
+            and not self._wants_policy()
+        )
 
 
 def topic_name(settings: Settings, alias: str) -> str:
@@ -42,13 +143,21 @@ async def events(
     start: StartFrom | dict[TopicPartition, int] = "latest",
     group: str | None = None,
     idle_timeout: float | None = None,
+    filters: EventFilter | None = None,
 ) -> AsyncIterator[Event]:
-    """Yield decoded JSON events from `topics`; undecodable records are yielded as an error."""
+    """Yield decoded JSON events from `topics` that pass `filters`.
+
+    Undecodable records are yielded with an `error` payload rather than hidden.
+    """
     async for record in tail(settings, topics, start=start, group=group, idle_timeout=idle_timeout):
         try:
             value = json.loads(record.value or b"null")
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             value = {"error": f"undecodable record: {exc}"}
+        if not isinstance(value, dict):
+            value = {"error": "record is not a JSON object"}
+        if filters is not None and not filters.matches(value):
+            continue
         yield Event(
             topic=record.topic,
             partition=record.partition,
@@ -56,3 +165,39 @@ async def events(
             key=record.key.decode("utf-8", "replace") if record.key is not None else None,
             value=value,
         )
+
+
+async def policy_changes(
+    settings: Settings | None = None,
+    *,
+    start: StartFrom = "latest",
+    group: str | None = None,
+    filters: EventFilter | None = None,
+) -> AsyncIterator[PolicyChange]:
+    """Yield validated PolicyChange events from the policy topic (invalid ones are logged)."""
+    settings = settings or Settings()
+    async for event in events(
+        settings, [settings.topic_policy], start=start, group=group, filters=filters
+    ):
+        try:
+            yield PolicyChange.model_validate(event.value)
+        except ValidationError as exc:
+            log.warning("Skipping invalid policy change at offset %d: %s", event.offset, exc)
+
+
+async def enriched_articles(
+    settings: Settings | None = None,
+    *,
+    start: StartFrom = "latest",
+    group: str | None = None,
+    filters: EventFilter | None = None,
+) -> AsyncIterator[EnrichedArticle]:
+    """Yield validated EnrichedArticle events from the enriched topic (invalid ones are logged)."""
+    settings = settings or Settings()
+    async for event in events(
+        settings, [settings.topic_enriched], start=start, group=group, filters=filters
+    ):
+        try:
+            yield EnrichedArticle.model_validate(event.value)
+        except ValidationError as exc:
+            log.warning("Skipping invalid enriched article at offset %d: %s", event.offset, exc)

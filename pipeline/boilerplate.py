@@ -19,11 +19,11 @@ _BULLET = re.compile(r"^[-–—•*·]\s+")
 _TAG = re.compile(r"\s*\[[A-Z ]{2,20}\]\s*\|?$")
 _TERMINAL = (".", ":", ";", ",")
 _INNER_SENTENCE_END = re.compile(r"[.!?]\s+\w")
-_STOPWORDS = frozenset(
-    "a an and are as at be but by for from has have he her his in into is it its not of on or "
-    "our she says said that the their them they this to was were what when which who will with "
-    "would you your".split()
-)
+_STOPWORDS = frozenset({
+    "about", "after", "also", "been", "before", "could", "from", "have", "into", "more", "over",
+    "said", "says", "than", "that", "their", "them", "then", "there", "these", "they", "this",
+    "were", "what", "when", "where", "which", "while", "will", "with", "would", "your",
+})  # fmt: skip
 TITLE_MAX_WORDS = 20
 DEK_MAX_WORDS = 60
 BYLINE_MAX_WORDS = 10
@@ -158,7 +158,7 @@ class _Marker:
             i = index + step
             while 0 <= i < len(self.lines) and not self.lines[i]:
                 i += step
-            if not 0 <= i < len(self.lines) or i in self.rule:
+            if 0 <= i < len(self.lines) and i in self.rule:
                 return True
         return False
 
@@ -170,14 +170,15 @@ class _Marker:
         for i, key in enumerate(keys):
             if key:
                 copies.setdefault(key, []).append(i)
-        title_key = _key(title) if title else ""
-        for key, where in copies.items():
+        for where in copies.values():
             if len(where) > 1 and any(self._near_furniture(i) for i in where):
                 for i in where:
                     self.mark(i, "repeated_teaser")
-            elif key == title_key:
-                for i in where:
-                    self.mark(i, "title_repeat")
+        # The page's own headline is metadata, whatever its capitalisation.
+        title_key = _key(title) if title else ""
+        for i, line in enumerate(self.lines):
+            if title_key and line and _key(line) == title_key:
+                self.mark(i, "title_repeat")
 
     def related_blocks(self) -> None:
         headings = [i for i, name in sorted(self.rule.items()) if name == "related_block"]

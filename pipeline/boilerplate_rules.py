@@ -64,9 +64,7 @@ LINE_RULES: dict[str, tuple[str, ...]] = {
         r"^follow us @\w+",
         r"^write to [\w .'’-]{2,60} at \S+@\S+",
     ),
-    "credit_line": (
-        r"^((additional )?reporting|writing|editing|compiled|produced) by\b.{0,200}$",
-    ),
+    "credit_line": (r"^((additional )?reporting|writing|editing|compiled|produced) by\b.{0,200}$",),
     "page_ui": (
         r"^(text size|font size|order reprints|print( this)?( article| page)?|by|listen( to this"
         r" article)?|\d+ min(ute)?s? read|reading time\b.{0,20}|share this article|jump to"
@@ -83,7 +81,9 @@ LINE_RULES: dict[str, tuple[str, ...]] = {
         r"^\[\w+[^\]]*\].{0,200}\[/\w+\]$",
     ),
     "copyright": (
-        r"^(copyright|©|\(c\))\s*(\d{4}|©|\w).{0,120}$",
+        # the notice names a year or an owner (capitalised) right after the word
+        r"^(copyright|©|\(c\))\s*(©\s*)?((?-i:[A-Z][\w&.,'’-]*)\s+){0,4}(19|20)\d\d\b.{0,160}$",
+        r"^©\s*[\w .&/-]{2,60}$",
         r"\ball rights reserved\W*$",
         r"^this (copy|material) is for your personal,? non-commercial use only\b",
         r"\bmay not be (published|reproduced|broadcast)\b.{0,40}(rewritten|redistributed)\b",

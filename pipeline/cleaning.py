@@ -18,6 +18,7 @@ import ftfy
 
 from pipeline.boilerplate import strip_furniture
 from pipeline.config import PipelineConfig
+from pipeline.dedupe import minhash_signature
 from pipeline.html_extract import extract_html
 from pipeline.intake import Rejected
 from pipeline.language import detect_language
@@ -47,6 +48,8 @@ class CleanedArticle:
     author: str | None = None
     published_at: datetime | None = None
     report: dict[str, Any] = field(default_factory=dict)
+    minhash: list[int] = field(default_factory=list)
+    """MinHash signature for near-duplicate lookup (`pipeline.dedupe`); empty if too short."""
 
     def cleaning_report(self) -> CleaningReport:
         """Return the report as the schema model."""
@@ -84,6 +87,7 @@ def _language(text: str, hint: str | None, config: PipelineConfig) -> tuple[str 
     detected = detect_language(
         text,
         config.detect_languages,
+        low_accuracy=config.language_low_accuracy,
         min_distance=config.language_min_distance,
         max_chars=config.language_max_chars,
     )
@@ -107,7 +111,9 @@ def clean(raw: RawArticle, config: PipelineConfig) -> CleanedArticle:
     title, author, published_at = raw.title, None, raw.published_at
     fallback = False
     if raw.content_type is ContentType.TEXT_HTML or _HTML_START.match(raw.content):
-        page = extract_html(raw.content)
+        page = extract_html(
+            raw.content, precise=config.html_precise, with_date=raw.published_at is None
+        )
         body, extractor, fallback = page.text, "html", page.recall_fallback
         title, author = title or page.title, page.author
         published_at = published_at or page.published_at
@@ -142,4 +148,9 @@ def clean(raw: RawArticle, config: PipelineConfig) -> CleanedArticle:
         author=author or stripped.byline,
         published_at=published_at,
         report=report.model_dump(),
+        minhash=(
+            minhash_signature(text, config.dedupe_num_perm, config.dedupe_shingle_words)
+            if config.dedupe_near_threshold < 1
+            else []
+        ),
     )

@@ -34,6 +34,8 @@ class PipelineConfig:
     dedupe_num_perm: int = 128
     dedupe_shingle_words: int = 5
     dedupe_max_age_seconds: float | None = None
+    html_precise: bool = False
+    language_low_accuracy: bool = True
 
     def runs(self, stage: str) -> bool:
         """Return whether `stage` is enabled."""

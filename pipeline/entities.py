@@ -12,7 +12,7 @@ Two halves:
 from __future__ import annotations
 
 import re
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -31,7 +31,8 @@ COMPONENT = "newsflow_entity_rules"
 
 # Numeric and temporal labels are attributes of the story, not things consumers join on.
 _SKIPPED_LABELS = frozenset({"DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL"})
-_NAME_LABELS = frozenset(EntityType.__members__) - _SKIPPED_LABELS
+NAME_LABELS = frozenset(EntityType.__members__) - _SKIPPED_LABELS
+"""Labels of the names the stage turns into entities (numeric and temporal ones are left out)."""
 
 _POSSESSIVES = frozenset({"'s", "’s", "'", "’", "s'", "s’"})
 _DETERMINERS = frozenset({"the", "a", "an", "this", "that", "these", "those"})
@@ -40,8 +41,13 @@ _EDGE_PUNCT = frozenset(
 )
 _HONORIFICS = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "sir", "dame", "prof"})
 
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 # Heads of the titles news writes before or beside a person's name.
-_TITLE_HEADS = frozenset(
+_TITLE_HEADS = _words(
     """president president-elect vice-president chancellor minister premier secretary
     secretary-general spokesman spokeswoman spokesperson ambassador envoy governor mayor senator
     sen congressman congresswoman representative rep lawmaker legislator mp leader chairman
@@ -51,29 +57,29 @@ _TITLE_HEADS = frozenset(
     sheikh emir ayatollah cardinal archbishop bishop rabbi imam founder co-founder executive
     analyst economist strategist professor coach manager owner correspondent editor reporter
     columnist commissioner negotiator diplomat inspector sheriff marshal speaker deputy
-    ombudsman regulator administrator superintendent""".split()
+    ombudsman regulator administrator superintendent"""
 )
-_TITLE_MODIFIERS = frozenset(
+_TITLE_MODIFIERS = _words(
     """vice deputy prime foreign defence defense finance interior home justice health economy
     economic trade press national security former acting interim senior top first supreme state
     federal government presidential military assistant associate managing lead special general
     chief executive principal attorney-general house majority minority party opposition
-    intelligence energy environment education transport transportation treasury""".split()
+    intelligence energy environment education transport transportation treasury"""
 )
 _TITLE_WORDS = _TITLE_HEADS | _TITLE_MODIFIERS
 # Words after "of" that belong to the title ("Secretary of State", "Chief of Staff").
-_OF_COMPLEMENTS = frozenset(
+_OF_COMPLEMENTS = _words(
     """state defense defence staff justice health commerce energy the treasury interior homeland
     security foreign affairs finance exchequer agriculture labor labour education transportation
-    transport economy trade veterans""".split()
+    transport economy trade veterans"""
 )
 # Departments that are part of a minister's title, never an ORG of their own in that position.
 _DEPARTMENT_HEADS = frozenset({"secretary", "minister", "undersecretary", "secretary-general"})
 # Capitalised titles after which a capitalised name is a person's ("Chancellor Olaf Scholz's").
-_PERSON_TITLES = frozenset(
+_PERSON_TITLES = _words(
     """president chancellor minister premier secretary senator sen rep gov governor mayor
     ambassador king queen prince princess pope general gen admiral judge spokesman spokeswoman
-    mr mrs ms dr""".split()
+    mr mrs ms dr"""
 )
 _KEYS = r"(?:ctrl|control|alt|shift|cmd|command|enter|return|esc|escape|tab|del|delete|fn|option)"
 _KEYBOARD_JUNK = re.compile(rf"(?i)^(?:{_KEYS}\s*\+\s*)+\w+$|^(?:{_KEYS}\b\s*){{2,}}$")
@@ -92,6 +98,33 @@ def _is_capitalised(token: Token) -> bool:
 
 
 # --- the component: corrections to doc.ents -------------------------------------------------
+
+
+def _is_separator(token: Token) -> bool:
+    """Return whether `token` separates names: brackets, or a dash with spaces around it."""
+    if token.text in {"(", ")", "[", "]", "|", ";"}:
+        return True
+    spaced = token.i > 0 and bool(token.doc[token.i - 1].whitespace_) and bool(token.whitespace_)
+    return spaced and token.text in {"-", "--", "—", "–", ":"}
+
+
+def _is_function_word(token: Token) -> bool:
+    # "US" and "IT" are names in capitals, not the stop words "us" and "it".
+    return token.is_stop and not token.is_upper and token.lower_ not in _DETERMINERS
+
+
+def _pieces(span: Span) -> list[Span]:
+    """Return `span` cut at separators: "Reuters - Southwest Airlines Inc.", "Fund (IMF"."""
+    pieces: list[Span] = []
+    start = span.start
+    for token in span:
+        if _is_separator(token):
+            if token.i > start:
+                pieces.append(Span(span.doc, start, token.i, label=span.label_, kb_id=span.kb_id_))
+            start = token.i + 1
+    if span.end > start:
+        pieces.append(Span(span.doc, start, span.end, label=span.label_, kb_id=span.kb_id_))
+    return pieces
 
 
 def _trim(span: Span) -> Span | None:
@@ -114,6 +147,12 @@ def _trim(span: Span) -> Span | None:
         start += 1
     while end > start and (_is_possessive(doc[end - 1]) or doc[end - 1].text in _EDGE_PUNCT):
         end -= 1
+    if span.label_ != "WORK_OF_ART":
+        # "With Philadelphia", "Associated Press By": a function word is never a name's edge.
+        while end - start > 1 and _is_function_word(doc[start]):
+            start += 1
+        while end - start > 1 and _is_function_word(doc[end - 1]):
+            end -= 1
     if span.label_ == "PERSON":
         while end - start > 1 and (
             _norm(doc[start]) in _HONORIFICS or _norm(doc[start]) in _TITLE_WORDS
@@ -127,7 +166,7 @@ def _trim(span: Span) -> Span | None:
 def _is_junk(span: Span) -> bool:
     """Return whether `span` is UI text, punctuation or a lowercase word, not a name."""
     text = span.text
-    if _KEYBOARD_JUNK.match(text) or "+" in text and len(span) <= 4:
+    if _KEYBOARD_JUNK.match(text) or ("+" in text and len(span) <= 4):
         return True
     if not any(c.isalpha() for c in text):
         return True
@@ -145,6 +184,20 @@ def _is_department_in_title(span: Span) -> bool:
     return before.lower_ == "of" and _norm(head) in _DEPARTMENT_HEADS and _is_capitalised(head)
 
 
+_EVENT_HEADS = frozenset({"hurricane", "typhoon", "cyclone", "storm"})
+_LAW_TAILS = frozenset({"act", "treaty", "convention", "accord", "accords", "amendment"})
+_WEB_SOURCE = re.compile(r"^[A-Za-z][\w-]*\.(?:com|net|org|co\.uk)$")
+
+
+def _label_by_form(span: Span) -> str:
+    """Return the label a name's own words give it: storms are EVENTs, Acts are LAWs."""
+    if len(span) >= 2 and span[0].lower_ in _EVENT_HEADS and _is_capitalised(span[1]):
+        return "EVENT"
+    if len(span) >= 2 and span[-1].lower_ in _LAW_TAILS and _is_capitalised(span[-1]):
+        return "LAW"
+    return span.label_
+
+
 def _after_person_title(span: Span) -> bool:
     """Return whether `span` is a capitalised name right after a title such as "Chancellor"."""
     if span.start == 0 or len(span) > 4:
@@ -153,6 +206,76 @@ def _after_person_title(span: Span) -> bool:
     if not (_is_capitalised(title) and _norm(title) in _PERSON_TITLES):
         return False
     return all(t.is_alpha and t.text[:1].isupper() and not t.is_upper for t in span)
+
+
+_DASHES = frozenset({"-", "--", "—", "–", ":"})
+
+
+def _paragraph_starts(doc: Doc) -> list[int]:
+    return [t.i for t in doc if t.i == 0 or "\n" in doc[t.i - 1].text]
+
+
+def _caps_run(doc: Doc, start: int) -> int:
+    end = start
+    while end < len(doc) and doc[end].is_upper and doc[end].text.rstrip(".").isalpha():
+        end += 1
+    return end
+
+
+def _dateline(doc: Doc, start: int) -> list[Span]:
+    """Return the names in a wire dateline at token `start`: "CARACAS, Venezuela (Reuters) -"."""
+    found: list[Span] = []
+    i = start
+    # A wire prefix: "AP - ", "Canadian Press - ".
+    for j in range(i + 1, min(i + 4, len(doc))):
+        if doc[j].text in _DASHES and _is_separator(doc[j]):
+            if all(_is_capitalised(t) for t in doc[i:j]):
+                found.append(Span(doc, i, j, label="ORG"))
+                i = j + 1
+            break
+    # A byline: "By RACHEL KONRAD".
+    if (
+        i + 2 < len(doc)
+        and doc[i].text == "By"
+        and all(_is_capitalised(t) for t in doc[i + 1 : i + 3])
+    ):
+        found.append(Span(doc, i + 1, i + 3, label="PERSON"))
+        i += 3
+    city_end = _caps_run(doc, i)
+    if city_end == i:
+        return found
+    names = [Span(doc, i, city_end, label="GPE")]
+    i = city_end
+    if i < len(doc) and doc[i].text == ",":
+        region_end = i + 1
+        while region_end < len(doc) and region_end - i <= 3 and _is_capitalised(doc[region_end]):
+            region_end += 1
+        if region_end > i + 1:
+            names.append(Span(doc, i + 1, region_end, label="GPE"))
+            i = region_end
+    if i < len(doc) and doc[i].text == "(":
+        close = next((k for k in range(i + 1, min(i + 6, len(doc))) if doc[k].text == ")"), None)
+        if close is None or close == i + 1:
+            return found
+        names.append(Span(doc, i + 1, close, label="ORG"))
+        return found + names
+    if i < len(doc) and doc[i].text in _DASHES:
+        return found + names
+    return found
+
+
+def _layout_names(doc: Doc) -> list[Span]:
+    """Return names that news layout gives away: datelines, bylines, sites quoted as sources."""
+    spans = [s for p in _paragraph_starts(doc) for s in _dateline(doc, p)]
+    spans += [Span(doc, t.i, t.i + 1, label="ORG") for t in doc if _WEB_SOURCE.match(t.text)]
+    return spans
+
+
+def _overrides(model: list[Span], forced: Iterable[Span]) -> list[Span]:
+    """Return `model` with every span that overlaps one of `forced` replaced by it."""
+    forced = list(forced)
+    kept = [s for s in model if not any(f.start < s.end and s.start < f.end for f in forced)]
+    return kept + forced
 
 
 @dataclass
@@ -166,7 +289,7 @@ def _gazetteer_wins(match: _Match, overlapping: Sequence[Span]) -> bool:
         if other.label_ in match.entry.keep:
             return False
         wider = other.start <= match.span.start and other.end >= match.span.end
-        if wider and len(other) > len(match.span):
+        if wider and len(other) > len(match.span) and match.entry.label != "WEAPON":
             extra = [t for t in other if t.i < match.span.start or t.i >= match.span.end]
             if not all(t.lower_ in _DETERMINERS or _is_possessive(t) for t in extra):
                 return False  # the model saw a longer name: "Bank of England", "U.S. Army"
@@ -183,7 +306,7 @@ class EntityRules:
         for index, entry in enumerate(entries):
             key = f"newsflow_gazetteer_{index}"
             self.entries[vocab.strings.add(key)] = entry
-            self.matcher.add(key, list(tokenize.tokenizer.pipe(entry.aliases)))
+            self.matcher.add(key, [tokenize.make_doc(alias) for alias in entry.aliases])
 
     def _matches(self, doc: Doc) -> list[_Match]:
         found: list[_Match] = []
@@ -200,28 +323,77 @@ class EntityRules:
     def __call__(self, doc: Doc) -> Doc:
         """Return `doc` with `doc.ents` corrected (numeric entities are left as they are)."""
         model: list[Span] = []
-        for ent in doc.ents:
+        for ent in _join_suffixes(list(doc.ents)):
             if ent.label_ in _SKIPPED_LABELS:
                 model.append(ent)
                 continue
-            trimmed = _trim(ent)
-            if trimmed is None or _is_junk(trimmed) or _is_department_in_title(trimmed):
-                continue
-            if trimmed.label_ != "PERSON" and _after_person_title(trimmed):
-                trimmed = Span(doc, trimmed.start, trimmed.end, label="PERSON")
-            model.append(trimmed)
+            for piece in _pieces(ent):
+                trimmed = _trim(piece)
+                if trimmed is None or _is_junk(trimmed) or _is_department_in_title(trimmed):
+                    continue
+                label = _label_by_form(trimmed)
+                if label != "PERSON" and _after_person_title(trimmed):
+                    label = "PERSON"
+                if label != trimmed.label_:
+                    trimmed = Span(doc, trimmed.start, trimmed.end, label=label)
+                model.append(trimmed)
+        model = _overrides(model, _layout_names(doc))
         chosen: list[Span] = []
         dropped: set[int] = set()
         for match in self._matches(doc):
             overlapping = [
-                i for i, o in enumerate(model) if o.start < match.span.end and match.span.start < o.end
+                i
+                for i, o in enumerate(model)
+                if o.start < match.span.end and match.span.start < o.end
             ]
             if _gazetteer_wins(match, [model[i] for i in overlapping]):
                 dropped.update(overlapping)
                 chosen.append(match.span)
-        spans = [s for i, s in enumerate(model) if i not in dropped] + chosen
-        doc.ents = filter_spans(spans)
+        kept = [s for i, s in enumerate(model) if i not in dropped]
+        # A weapon's designation cut out of a longer model span leaves the rest standing:
+        # "US Air Force F-15E" -> "US Air Force" + "F-15E".
+        kept += [r for i in dropped for r in _remainders(model[i], chosen) if r.label_ != "WEAPON"]
+        doc.ents = filter_spans(kept + chosen)
         return doc
+
+
+_SUFFIX_ORGS = frozenset({"llc", "lp", "inc", "ltd", "plc", "corp", "co", "ag", "sa", "nv"})
+
+
+def _join_suffixes(ents: list[Span]) -> list[Span]:
+    """Return `ents` with a stray corporate suffix joined to the ORG before it ("Co. LLC")."""
+    joined: list[Span] = []
+    for ent in ents:
+        prev = joined[-1] if joined else None
+        if (
+            prev is not None
+            and prev.label_ == "ORG"
+            and prev.end == ent.start
+            and len(ent) == 1
+            and ent[0].lower_.rstrip(".") in _SUFFIX_ORGS
+        ):
+            joined[-1] = Span(ent.doc, prev.start, ent.end, label="ORG")
+            continue
+        joined.append(ent)
+    return joined
+
+
+def _remainders(span: Span, weapons: Sequence[Span]) -> list[Span]:
+    """Return what is left of a model span once weapon names inside it are cut out."""
+    cut = [
+        w for w in weapons if w.label_ == "WEAPON" and span.start <= w.start and w.end <= span.end
+    ]
+    if not cut:
+        return []
+    pieces: list[Span] = []
+    start = span.start
+    for weapon in sorted(cut, key=lambda w: w.start):
+        if weapon.start > start:
+            pieces.append(Span(span.doc, start, weapon.start, label=span.label_))
+        start = weapon.end
+    if span.end > start:
+        pieces.append(Span(span.doc, start, span.end, label=span.label_))
+    return pieces
 
 
 @Language.factory(COMPONENT)
@@ -303,23 +475,26 @@ def _initials(words: Sequence[str]) -> str:
 
 def _merge_aliases(groups: list[_Group]) -> list[_Group]:
     """Return `groups` with surnames and acronyms folded into the full name they stand for."""
+    # Names as first seen: a merge adds mentions, never a fuller name to the one merged into.
+    words_of = {id(g): g.name().split() for g in groups}
     people = [g for g in groups if g.label() == "PERSON" and g.gazetteer is None]
-    others = [g for g in groups if g.label() not in {"PERSON"} and g.gazetteer is None]
+    others = [g for g in groups if g.label() != "PERSON" and g.gazetteer is None]
+    initials = {id(g): _initials(words_of[id(g)]) for g in others}
     merged: set[int] = set()
-    for short in sorted(groups, key=lambda g: -len(g.name().split())):
+    for short in sorted(groups, key=lambda g: -len(words_of[id(g)])):
         if short.gazetteer is not None:
             continue
-        words = short.name().split()
+        words = words_of[id(short)]
         # Surname (or shorter name) of exactly one fuller person named in the article.
         fuller = [
             g
             for g in people
             if g is not short
             and id(g) not in merged
-            and len(g.name().split()) > len(words)
-            and g.name().split()[-len(words) :] == words
+            and len(words_of[id(g)]) > len(words)
+            and words_of[id(g)][-len(words) :] == words
         ]
-        if len({g.name() for g in fuller}) == 1:
+        if len({" ".join(words_of[id(g)]) for g in fuller}) == 1:
             fuller[0].absorb(short)
             merged.add(id(short))
             continue
@@ -327,9 +502,9 @@ def _merge_aliases(groups: list[_Group]) -> list[_Group]:
             expansions = [
                 g
                 for g in others
-                if g is not short and id(g) not in merged and _initials(g.name().split()) == words[0]
+                if g is not short and id(g) not in merged and initials[id(g)] == words[0]
             ]
-            if len({g.name() for g in expansions}) == 1:
+            if len({" ".join(words_of[id(g)]) for g in expansions}) == 1:
                 expansions[0].absorb(short)
                 merged.add(id(short))
     return [g for g in groups if id(g) not in merged]
@@ -482,11 +657,12 @@ def _weight(span: Span, length: int) -> float:
 
 def extract_entities(doc: Doc) -> list[Entity]:
     """Return one Entity per real-world referent in `doc`, most salient first."""
-    spans = [s for s in doc.ents if s.label_ in _NAME_LABELS]
+    spans = [s for s in doc.ents if s.label_ in NAME_LABELS]
     groups = _merge_aliases(_group(spans))
     named = [(g, g.name()) for g in groups]
     owners = _Owners(doc, named)
-    scores = {id(g): sum(_weight(s, len(doc.text)) for s in g.spans) for g in groups}
+    length = len(doc.text)
+    scores = {id(g): sum(_weight(s, length) for s in g.spans) for g in groups}
     total = sum(scores.values()) or 1.0
     entities: list[Entity] = []
     for group, name in named:
@@ -501,7 +677,9 @@ def extract_entities(doc: Doc) -> list[Entity]:
                 name=name,
                 type=EntityType(label),
                 aliases=list(dict.fromkeys(_surface(s) for s in ordered)),
-                mentions=[Mention(text=s.text, start=s.start_char, end=s.end_char) for s in ordered],
+                mentions=[
+                    Mention(text=s.text, start=s.start_char, end=s.end_char) for s in ordered
+                ],
                 roles=roles,
                 salience=round(scores[id(group)] / total, 4),
                 mention_count=len(ordered),

@@ -49,8 +49,7 @@ def load_nlp(name: str) -> Language:
 def add_entity_rules(nlp: Language) -> Language:
     """Return `nlp` with the project's entity rules after its NER (or last, without one)."""
     if entities.COMPONENT not in nlp.pipe_names:
-        where = {"after": "ner"} if "ner" in nlp.pipe_names else {}
-        nlp.add_pipe(entities.COMPONENT, **where)
+        nlp.add_pipe(entities.COMPONENT, after="ner" if "ner" in nlp.pipe_names else None)
     return nlp
 
 

@@ -1,12 +1,27 @@
-"""Policy changes: a parsed Doc and its entities -> structured policy-change events."""
+"""Policy changes: a parsed Doc and its entities -> structured policy-change events.
+
+The stage reads each sentence once: attribution (who says so), trigger mentions (who changed which
+rule, how far), then trigger-less context (limits, exclusions, sources). Mentions of one decision
+are merged into one event; each event names the rules that built it and cites its evidence.
+
+Modules: policy_lexicon (the words, as data), policy_actors (who acts), policy_attribution (on whose
+word), policy_args (for whom, what, where, except what), policy_mentions (one trigger),
+policy_events (merging).
+"""
 
 from __future__ import annotations
 
 import hashlib
 
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 
-from schemas import Entity, PolicyChange
+from pipeline import policy_args as args
+from pipeline.policy_actors import DocActors
+from pipeline.policy_attribution import attribute
+from pipeline.policy_events import Event, EventBuilder
+from pipeline.policy_mentions import MentionReader
+from schemas import Actor, Entity, Evidence, PolicyChange
+from schemas.policy import Highlight, HighlightKind
 
 STAGE = "policy"
 
@@ -18,6 +33,101 @@ def policy_change_id(article_id: str, actor: str, action: str, key: str) -> str:
 
 
 def detect_policy_changes(doc: Doc, entities: list[Entity], article_id: str) -> list[PolicyChange]:
-    """Return the policy changes that `doc` reports (none yet: detection lands with its own issue)."""
-    del doc, entities, article_id
-    return []
+    """Return the policy changes that `doc` reports, one per decision, in order of first mention."""
+    actors = DocActors(doc, entities)
+    reader = MentionReader(actors)
+    builder = EventBuilder(actors.first_country)
+    sents = list(doc.sents)
+    for index, sent in enumerate(sents):
+        attribution = attribute(sent, actors)
+        accepted = False
+        for mention in reader.read(sent, index, attribution):
+            accepted = builder.add(mention, attribution.sources, attribution.principal) or accepted
+        if accepted:
+            continue
+        constraints, subject = args.constraints(sent)
+        limits = args.explicit_limits(sent)
+        builder.add_context(
+            index,
+            attribution.sources,
+            attribution.principal,
+            constraints,
+            limits,
+            args.beneficiary_name(subject),
+        )
+    return [_to_change(event, sents, article_id) for event in builder.finish()]
+
+
+def _evidence(sent: Span) -> Evidence:
+    tokens = [t for t in sent if not t.is_space]
+    start = tokens[0].idx if tokens else sent.start_char
+    end = tokens[-1].idx + len(tokens[-1].text) if tokens else sent.end_char
+    return Evidence(text=sent.doc.text[start:end], start=start, end=end)
+
+
+def _scope(event: Event) -> str | None:
+    if not event.scopes:
+        return None
+    best = min(priority for priority, _ in event.scopes)
+    texts: list[str] = []
+    for priority, span in sorted(event.scopes, key=lambda s: (s[0], s[1].start)):
+        if priority == best and not any(span.text in t for t in texts):
+            texts = [t for t in texts if t not in span.text] + [span.text]
+    return "; ".join(texts)
+
+
+def _highlight(kind: HighlightKind, span: args.TextSpan | None) -> Highlight | None:
+    if span is None:
+        return None
+    return Highlight(kind=kind, text=span.text, start=span.start, end=span.end)
+
+
+def _highlights(event: Event) -> list[Highlight]:
+    found: list[Highlight | None] = []
+    for mention in event.mentions:
+        trigger = mention.trigger.doc[mention.trigger.i : mention.trigger_end]
+        found.append(_highlight(HighlightKind.TRIGGER, args.span_of(trigger)))
+        if mention.actor_token is not None:
+            actor_tokens = [t for t in mention.actor_token.subtree if t.i <= mention.actor_token.i]
+            found.append(_highlight(HighlightKind.ACTOR, args.span_of(actor_tokens)))
+        if mention.beneficiary_token is not None:
+            found.append(
+                _highlight(HighlightKind.BENEFICIARY, args.span_of([mention.beneficiary_token]))
+            )
+        found.append(_highlight(HighlightKind.OBJECT, mention.object))
+    found.extend(_highlight(HighlightKind.SCOPE, span) for _, span in event.scopes)
+    unique = {(h.kind, h.start, h.end): h for h in found if h is not None}
+    return sorted(unique.values(), key=lambda h: (h.start, h.end))
+
+
+def _confidence(event: Event) -> float:
+    score = 0.45
+    score += 0.15 if event.actor.authority else 0.0
+    score += 0.1 if any(m.rule_object for m in event.mentions) else 0.0
+    score += 0.1 if not event.actor_from_context else 0.0
+    score += 0.05 * min(2, len(event.mentions) - 1)
+    score += 0.05 if event.sources else 0.0
+    return round(min(0.98, max(0.05, score)), 2)
+
+
+def _to_change(event: Event, sents: list[Span], article_id: str) -> PolicyChange:
+    first_object = next((m.object.text for m in event.mentions if m.object is not None), None)
+    actor_name = event.actor.name or "unknown"
+    key = event.beneficiary or first_object or ""
+    return PolicyChange(
+        id=policy_change_id(article_id, actor_name, event.action.value, key),
+        article_id=article_id,
+        actor=Actor(name=actor_name, person=event.person),
+        action=event.action,
+        direction=event.direction,
+        beneficiary=event.beneficiary,
+        object=first_object,
+        scope=_scope(event),
+        constraints=event.constraints,
+        status=event.status,
+        sources=event.sources,
+        evidence=[_evidence(sents[i]) for i in sorted(event.sentences)],
+        confidence=_confidence(event),
+        rules=event.rules,
+        highlights=_highlights(event),
+    )

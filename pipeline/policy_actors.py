@@ -76,9 +76,10 @@ class DocActors:
                     country = canonical_country(role.of or "")
                     if country:
                         self.person_country.setdefault(entity.name, country)
+        for ent in self.doc.ents:
+            if ent.label_ in ("GPE", "NORP") and self.first_country is None:
+                self.first_country = canonical_country(ent.text)
         for token in self.doc:
-            if self.first_country is None and token.ent_type_ in ("GPE", "NORP"):
-                self.first_country = canonical_country(token.text)
             if not self.looks_like_person(token) or token.dep_ == "compound":
                 continue
             name = self.person_name(token)
@@ -162,6 +163,8 @@ class DocActors:
         person = self.person_name(token)
         country = self._country_in(np, exclude=token) or self.person_country.get(person)
         titled = any(t.lower_ in lex.GOVERNMENT_TITLES for t in np if t.i < token.i)
+        if {t.lower_ for t in np} & lex.COMPANY_WORDS:
+            return ActorRef(person, None, company=True)
         return ActorRef(country or person, person, authority=titled or country is not None)
 
     def _org_actor(self, token: Token, np: list[Token], entity: Entity | None) -> ActorRef:
@@ -190,16 +193,23 @@ class DocActors:
         if country is None:
             country = self._of_place(token)
         is_authority = lemma in lex.AUTHORITY_HEADS
+        proper = [t for t in np if t.pos_ == "PROPN" and t is not token]
         if lemma in lex.GOVERNMENT_HEADS:
             if country:
                 return ActorRef(country, person, authority=True)
+            if proper and person is None:  # "the Bush administration", "Blair government"
+                named = [t for t in np if t.dep_ not in ("det", "case")]
+                return ActorRef(
+                    strip_article(" ".join(t.text for t in named)), None, authority=True
+                )
             return ActorRef(None, person, authority=True, anaphoric=True)
-        proper = [t for t in np if t.pos_ == "PROPN" and t is not token]
         if lemma in lex.ANAPHORIC_HEADS and not proper and country is None:
             return ActorRef(None, person, authority=is_authority, anaphoric=True)
         words = {t.lower_ for t in np}
         company = bool(words & lex.COMPANY_WORDS) and not is_authority
-        kept = [t for t in np if t.dep_ not in ("det", "poss", "case") and not canonical_country(t.text)]
+        kept = [
+            t for t in np if t.dep_ not in ("det", "poss", "case") and not canonical_country(t.text)
+        ]
         body = strip_article(" ".join(t.text for t in kept)) or token.text
         name = f"{country} {body}" if country else body
         return ActorRef(name, person, authority=is_authority, company=company)

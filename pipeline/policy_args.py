@@ -133,6 +133,9 @@ def is_rule_object(head: Token | None) -> bool:
         return False
     lemmas = {head.lemma_.casefold(), head.lower_}
     lemmas |= {c.lemma_.casefold() for c in head.children if c.dep_ in ("compound", "amod")}
+    for prep in head.children:  # "plans for a revised program", "limits on imports"
+        if prep.dep_ == "prep" and prep.lower_ in ("for", "of", "on"):
+            lemmas |= {c.lemma_.casefold() for c in prep.children if c.dep_ == "pobj"}
     return bool(lemmas & lex.RULE_NOUNS)
 
 
@@ -150,7 +153,19 @@ def scopes(anchors: Iterable[Token]) -> list[tuple[int, TextSpan]]:
             placed = any(t.ent_type_ in ("GPE", "LOC", "FAC") for t in pobj.subtree)
             headed = pobj.lemma_.casefold() in lex.SCOPE_HEADS
             if prep.lower_ in lex.SCOPE_PREPOSITIONS | {"for"} and (placed or headed):
-                span = subtree_span(prep, limit=16)
+                tokens = list(prep.subtree)
+                # "in the region bordering Kharkiv": the participle often hangs off the anchor.
+                follower = next(
+                    (
+                        c
+                        for c in anchor.children
+                        if c.dep_ == "acl" and c.left_edge.i == prep.right_edge.i + 1
+                    ),
+                    None,
+                )
+                if follower is not None:
+                    tokens += list(follower.subtree)
+                span = span_of(tokens, limit=16)
                 if span is not None and (placed or prep.lower_ != "for"):
                     found.append((0 if limited else 1, span))
     return found
@@ -192,7 +207,9 @@ def constraints(tokens: Iterable[Token]) -> tuple[list[TextSpan], Token | None]:
             continue
         subject = next((c for c in token.children if c.dep_ == "nsubj"), subject)
         preps = [c for c in token.children if c.dep_ == "prep" and c.lower_ in _CONSTRAINT_PREPS]
-        preps += [c for p in list(preps) for c in p.children if c.dep_ == "conj" and c.pos_ == "ADP"]
+        preps += [
+            c for p in list(preps) for c in p.children if c.dep_ == "conj" and c.pos_ == "ADP"
+        ]
         for prep in preps:
             span = span_of(_own_tokens(prep), limit=16)
             if span is not None:

@@ -36,7 +36,9 @@ class Attribution:
 
     def add(self, source: Source | None) -> None:
         """Add `source` unless it is None or already cited."""
-        if source is not None and all(s.name.casefold() != source.name.casefold() for s in self.sources):
+        if source is not None and all(
+            s.name.casefold() != source.name.casefold() for s in self.sources
+        ):
             self.sources.append(source)
 
 
@@ -87,7 +89,8 @@ def _classify(token: Token, actors: DocActors, attribution: Attribution) -> None
         modifiers = {t.lower_ for t in token.subtree if t.i < token.i}
         anonymous = bool(modifiers & lex.ANONYMOUS_WORDS) or lemma.startswith("source")
         anonymous = anonymous or any(
-            c.dep_ in ("nummod", "det") and c.lower_ in ("a", "an", "one", "two", "three", "several")
+            c.dep_ in ("nummod", "det")
+            and c.lower_ in ("a", "an", "one", "two", "three", "several")
             for c in token.children
         )
         kind = SourceKind.ANONYMOUS_OFFICIALS if anonymous else SourceKind.OFFICIAL
@@ -112,7 +115,7 @@ def _spokesperson(token: Token, actors: DocActors, attribution: Attribution) -> 
 
 
 def attribute(sent: Span, actors: DocActors) -> Attribution:
-    """Return the sources `sent` cites ("according to", "citing", "told", "X said", "a report by")."""
+    """Return the sources `sent` cites: "according to", "citing", "told", "X said", "a report"."""
     attribution = Attribution()
     for token in sent:
         lemma = token.lemma_.casefold()
@@ -134,8 +137,8 @@ def attribute(sent: Span, actors: DocActors) -> Attribution:
                 if child.dep_ in ("nsubj", "agent"):
                     target = next((c for c in child.children if c.dep_ == "pobj"), child)
                     _classify(target, actors, attribution)
-        elif lemma in ("article", "report") and token.pos_ == "NOUN":
-            _classify(token, actors, attribution)
-        elif token.dep_ == "ROOT" and lemma in lex.SPOKESPERSON_HEADS:
+        elif (lemma in ("article", "report") and token.pos_ == "NOUN") or (
+            token.dep_ == "ROOT" and lemma in lex.SPOKESPERSON_HEADS
+        ):
             _classify(token, actors, attribution)
     return attribution

@@ -31,6 +31,7 @@ _STATUS_RANK: dict[PolicyStatus, int] = {
 }
 # How far back (in sentences) an anaphor or a context sentence may reach.
 ANAPHORA_WINDOW = 4
+UNKNOWN_ACTOR = "unknown"
 CONTEXT_WINDOW = 2
 
 
@@ -92,8 +93,10 @@ def compatible(event: Event, mention: Mention, actor: ActorRef) -> bool:
         return False
     if event.direction is not mention.direction:
         return False
-    return mention.beneficiary is None or event.beneficiary is None or (
-        mention.beneficiary.casefold() == event.beneficiary.casefold()
+    return (
+        mention.beneficiary is None
+        or event.beneficiary is None
+        or (mention.beneficiary.casefold() == event.beneficiary.casefold())
     )
 
 
@@ -120,21 +123,28 @@ class EventBuilder:
         if antecedent is not None:
             person = actor.person or antecedent.person
             return ActorRef(antecedent.actor.name, person, authority=True), True
-        if actor.authority and self.default_country:
+        strong = mention.needs is Needs.NOTHING or mention.rule_object
+        if (actor.authority or strong) and self.default_country:
             return ActorRef(self.default_country, actor.person, authority=True), True
+        if actor.authority and mention.actor_token is not None:  # "the government", unnamed
+            return ActorRef(mention.actor_token.text.lower(), actor.person, authority=True), True
+        if strong and mention.status in (S.ENACTED, S.ANNOUNCED, S.APPROVED):
+            return ActorRef(UNKNOWN_ACTOR, actor.person), True
         return actor, True
 
-    def add(self, mention: Mention, sources: list[Source], principal: str | None) -> None:
-        """Add one mention with its sentence's sources, merging it into an event where it belongs."""
+    def add(self, mention: Mention, sources: list[Source], principal: str | None) -> bool:
+        """Add one mention with its sentence's sources; return whether it joined an event."""
         actor, from_context = self._resolve(mention)
         antecedent = self._antecedent(mention.sent_index)
         if mention.anaphoric_subject and antecedent is not None and not _unchanged(mention.status):
             self._merge(antecedent, mention, sources, anaphoric=True)
-            return
+            return True
         if not needs_met(mention, actor) or actor.name is None:
-            return
+            return False
         if actor.company and not mention.rule_object:
-            return
+            return False
+        if mention.individual:
+            return False
         event = next((e for e in reversed(self.events) if compatible(e, mention, actor)), None)
         if event is None:
             event = Event(
@@ -148,8 +158,11 @@ class EventBuilder:
             )
             self.events.append(event)
         self._merge(event, mention, sources, anaphoric=False)
+        return True
 
-    def _merge(self, event: Event, mention: Mention, sources: list[Source], anaphoric: bool) -> None:
+    def _merge(
+        self, event: Event, mention: Mention, sources: list[Source], anaphoric: bool
+    ) -> None:
         event.mentions.append(mention)
         event.sentences.add(mention.sent_index)
         event.add_sources(sources)
@@ -187,7 +200,12 @@ class EventBuilder:
             return False
         if not (constraints or limits or (sources and sent_index - last.last_sentence == 1)):
             return False
-        if constraints and subject and last.beneficiary and subject.casefold() != last.beneficiary.casefold():
+        if (
+            constraints
+            and subject
+            and last.beneficiary
+            and subject.casefold() != last.beneficiary.casefold()
+        ):
             return False
         last.sentences.add(sent_index)
         last.add_sources(sources)
@@ -196,21 +214,26 @@ class EventBuilder:
             if span.text not in last.constraints:
                 last.constraints.append(span.text)
         last.scopes.extend(limits)
-        last.add_rule("context:" + ("constraint" if constraints else "scope" if limits else "attribution"))
+        last.add_rule(
+            "context:" + ("constraint" if constraints else "scope" if limits else "attribution")
+        )
         return True
 
     def finish(self) -> list[Event]:
-        """Return the events; a reaffirmed exclusion also becomes a constraint of its actor's change."""
+        """Return the events; a reaffirmed exclusion also constrains its actor's loosening."""
         for event in self.events:
             if not _unchanged(event.status) or event.direction is not PolicyDirection.TIGHTEN:
                 continue
-            kept = next(
-                (e for e in event.mentions if e.object is not None), None
-            )
+            kept = next((e for e in event.mentions if e.object is not None), None)
             if kept is None or kept.object is None:
                 continue
             for other in self.events:
-                if other is not event and other.actor.name == event.actor.name and not _unchanged(other.status):
+                if (
+                    other is not event
+                    and other.actor.name == event.actor.name
+                    and other.direction is PolicyDirection.LOOSEN
+                    and not _unchanged(other.status)
+                ):
                     text = "no " + kept.object.text
                     if text not in other.constraints:
                         other.constraints.append(text)

@@ -12,6 +12,11 @@ from enum import StrEnum
 from schemas.policy import PolicyAction, PolicyDirection, PolicyStatus
 
 
+def _words(text: str) -> list[str]:
+    """Return the whitespace-separated words of a lexicon row."""
+    return text.split()
+
+
 class Needs(StrEnum):
     """What a trigger needs around it before it counts as a rule change."""
 
@@ -145,12 +150,14 @@ REQUIRED_PARTICLE: dict[str, str] = {"write": "off"}
 
 # Nouns that name a rule: a trigger acting on one of these is policy whoever the actor is.
 RULE_NOUNS: frozenset[str] = frozenset(
-    """ban embargo sanction tariff duty tax levy quota cap limit ceiling curfew moratorium freeze
-    restriction curb control law bill act statute legislation regulation rule ordinance decree
-    order resolution policy measure requirement standard guideline rate premium fee charge
-    subsidy exemption permit licence license visa immunity protection program programme scheme
-    regime crackdown campaign reform amendment treaty agreement deal settlement scrutiny testing
-    stance position right access label code""".split()
+    _words(
+        """ban embargo sanction tariff duty tax levy quota cap limit ceiling curfew moratorium
+        freeze restriction curb control law bill act statute legislation regulation rule
+        ordinance decree order resolution policy measure requirement standard guideline rate
+        premium fee charge subsidy exemption permit licence license visa immunity protection
+        program programme scheme regime crackdown campaign reform amendment treaty agreement
+        deal settlement scrutiny testing stance position right access label code"""
+    )
 )
 
 # Nouns that name a rule *act* on their own (nominal triggers): "a ban on", "new sanctions".
@@ -176,6 +183,8 @@ NOMINAL_TRIGGERS: dict[str, Trigger] = {
     "adjustment": Trigger(A.CHANGE, D.NEW, N.NOTHING),
     "reversal": Trigger(A.REPEAL, D.REPEAL, N.NOTHING, S.REVERSED),
     "go-ahead": Trigger(A.APPROVE, D.LOOSEN, N.NOTHING),
+    "clearance": Trigger(A.APPROVE, D.LOOSEN, N.NOTHING),
+    "decree": Trigger(A.ADOPT, D.NEW, N.NOTHING),
     "approval": Trigger(A.APPROVE, D.LOOSEN, N.NOTHING, S.APPROVED),
     "increase": Trigger(A.RAISE, D.TIGHTEN, N.NOTHING),
     "hike": Trigger(A.RAISE, D.TIGHTEN, N.NOTHING),
@@ -185,8 +194,11 @@ NOMINAL_TRIGGERS: dict[str, Trigger] = {
 # A nominal trigger only counts when one of these makes it a decision (not a mention in passing):
 # a governing verb (passed a resolution), a modifier (new sanctions) or a policy compound.
 NOMINAL_GOVERNORS: frozenset[str] = frozenset(
-    """pass adopt approve impose introduce announce unveil sign enact issue implement enforce
-    agree order set declare launch win grant give extend tighten apply begin start""".split()
+    _words(
+        """pass adopt approve impose introduce announce unveil sign enact issue implement enforce
+        agree order set declare launch win grant give extend tighten apply begin start reach
+        receive"""
+    )
 )
 NOMINAL_MODIFIERS: frozenset[str] = frozenset({"new", "revised", "tougher", "stricter", "partial"})
 # "change", "shift", "increase" and "cut" are everyday nouns; they need a policy word beside them.
@@ -194,47 +206,63 @@ NOMINAL_NEEDS_POLICY_WORD: frozenset[str] = frozenset(
     {"change", "shift", "adjustment", "increase", "hike", "cut", "reversal", "measure", "rule"}
 )
 POLICY_WORDS: frozenset[str] = frozenset(
-    """policy stance position rate rates interest tax tariff premium fee duty rule regulation law
-    strategy""".split()
+    _words(
+        """policy stance position rate rates interest tax tariff premium fee duty rule regulation
+        law strategy"""
+    )
 )
 
 # Verbs and nouns that govern a trigger ("agreed to permit", "decision to allow") and what status
 # they give it. The first status found walking up from the trigger wins.
 GOVERNOR_STATUS: dict[str, PolicyStatus] = {
     **dict.fromkeys(
-        "decide agree vote move pass sign approve adopt order rule begin start elect".split(),
+        _words("""decide agree vote move pass sign approve adopt order rule begin start elect"""),
         S.ENACTED,
     ),
     **dict.fromkeys(
-        """announce unveil plan pledge promise vow commit intend prepare set direct instruct
-        declare confirm""".split(),
+        _words(
+            """announce unveil plan pledge promise vow commit intend prepare set direct instruct
+            declare confirm"""
+        ),
         S.ANNOUNCED,
     ),
     **dict.fromkeys(
-        """propose recommend urge call ask want demand plead request press push lobby seek
-        threaten draft suggest""".split(),
+        _words(
+            """propose recommend urge call ask want demand plead request press push lobby seek
+            threaten draft suggest"""
+        ),
         S.PROPOSED,
     ),
     **dict.fromkeys(
-        """consider weigh mull debate discuss review study explore contemplate examine eye
-        expect hope wonder""".split(),
+        _words(
+            """consider weigh mull debate discuss review study explore contemplate examine eye
+            expect hope wonder"""
+        ),
         S.CONSIDERED,
     ),
-    **dict.fromkeys("hint signal indicate".split(), S.SIGNALED),
-    **dict.fromkeys("refuse reject decline resist oppose retain maintain keep".split(), S.UNCHANGED),
+    **dict.fromkeys(["hint", "signal", "indicate"], S.SIGNALED),
+    **dict.fromkeys(
+        ["refuse", "reject", "decline", "resist", "oppose", "retain", "maintain", "keep"],
+        S.UNCHANGED,
+    ),
 }
 NOUN_GOVERNOR_STATUS: dict[str, PolicyStatus] = {
-    **dict.fromkeys("decision move order agreement permission approval ruling".split(), S.ENACTED),
-    **dict.fromkeys("plan plans intention pledge promise".split(), S.ANNOUNCED),
     **dict.fromkeys(
-        "proposal draft bid call request push demand recommendation suggestion".split(), S.PROPOSED
+        ["decision", "move", "order", "agreement", "permission", "approval", "ruling"], S.ENACTED
     ),
-    **dict.fromkeys("idea possibility option talk talks".split(), S.CONSIDERED),
+    **dict.fromkeys(["plan", "plans", "intention", "pledge", "promise"], S.ANNOUNCED),
+    **dict.fromkeys(
+        _words("""proposal draft bid call request push demand recommendation suggestion"""),
+        S.PROPOSED,
+    ),
+    **dict.fromkeys(["idea", "possibility", "option", "talk", "talks"], S.CONSIDERED),
 }
 # Adjectives that hedge the whole clause: "leery of approving", "due to vote".
 HEDGING_ADJECTIVES: dict[str, PolicyStatus] = {
-    **dict.fromkeys("leery wary reluctant due likely unlikely possible".split(), S.CONSIDERED),
-    **dict.fromkeys("poised set ready".split(), S.ANNOUNCED),
+    **dict.fromkeys(
+        ["leery", "wary", "reluctant", "due", "likely", "unlikely", "possible"], S.CONSIDERED
+    ),
+    **dict.fromkeys(["poised", "set", "ready"], S.ANNOUNCED),
 }
 MODAL_STATUS: dict[str, PolicyStatus] = {
     **dict.fromkeys(["may", "might", "could", "would", "should"], S.CONSIDERED),
@@ -270,29 +298,35 @@ UNCHANGED_PHRASES: tuple[str, ...] = (
 )
 # Lemmas of verbs that put a clause under someone else's word (reported speech).
 REPORTING_VERBS: frozenset[str] = frozenset(
-    """say tell report claim add state announce stress note confirm reveal disclose write
-    explain insist quote cite""".split()
+    _words(
+        """say tell report claim add state announce stress note confirm reveal disclose write
+        explain insist quote cite"""
+    )
 )
 # Reporting verbs whose subject announces a change when it is the actor or speaks for it.
 ANNOUNCING_VERBS: frozenset[str] = frozenset({"announce", "say", "declare", "confirm", "state"})
 
 # Heads of noun phrases that stand for a rule-setter.
 AUTHORITY_HEADS: frozenset[str] = frozenset(
-    """government administration ministry minister department agency authority authorities
-    regulator regulators commission commissioner committee council parliament senate congress
-    assembly legislature lawmakers legislators lawmaker court judge judges justice tribunal
-    cabinet president premier chancellor governor mayor king queen emperor leader leadership
-    official officials board bank treasury state states province city municipality police
-    military army navy kremlin pentagon whitehouse secretary prosecutor watchdog body bureau
-    office service union ministers parliamentarians junta regime federation association
-    organization organisation""".split()
+    _words(
+        """government administration ministry minister department agency authority authorities
+        regulator regulators commission commissioner committee council parliament senate
+        congress assembly legislature lawmakers legislators lawmaker court judge judges justice
+        tribunal cabinet president premier chancellor governor mayor king queen emperor leader
+        leadership official officials board bank treasury state states province city
+        municipality police military army navy kremlin pentagon whitehouse secretary prosecutor
+        watchdog body bureau office service union ministers parliamentarians junta regime
+        federation association organization organisation"""
+    )
 )
 # Organisation names (lower case) that are rule-setters whatever their head noun.
 AUTHORITY_NAMES: frozenset[str] = frozenset(
-    """un u.n. united nations eu e.u. european union nato wto imf world bank opec iaea who
-    unesco ecb fed federal reserve fda fcc sec ftc epa faa tsa fbi doj irs congress senate
-    bundesbank bundestag duma knesset kremlin white house pentagon uefa fifa ioc iaaf wada
-    icc asean comreg ofcom ofgem fsa""".split()
+    _words(
+        """un u.n. united nations eu e.u. european union nato wto imf world bank opec iaea who
+        unesco ecb fed federal reserve fda fcc sec ftc epa faa tsa fbi doj irs congress senate
+        bundesbank bundestag duma knesset kremlin white house pentagon uefa fifa ioc iaaf wada
+        icc asean comreg ofcom ofgem fsa"""
+    )
 ) | frozenset(
     {
         "united nations",
@@ -309,43 +343,71 @@ AUTHORITY_NAMES: frozenset[str] = frozenset(
 )
 # Words in an ORG name that make it a rule-setter ("Michigan Public Service Commission").
 AUTHORITY_NAME_WORDS: frozenset[str] = frozenset(
-    """government ministry department agency authority commission committee council parliament
-    senate congress assembly court tribunal regulator regulatory bank reserve treasury board
-    bureau administration federal national state office police union organization organisation
-    association federation fund""".split()
+    _words(
+        """government ministry department agency authority commission committee council parliament
+        senate congress assembly court tribunal regulator regulatory bank reserve treasury board
+        bureau administration federal national state office police union organization
+        organisation association federation fund"""
+    )
 )
 # Heads that make a noun phrase commercial rather than governmental ("Sun Microsystems Inc.").
 COMPANY_WORDS: frozenset[str] = frozenset(
-    """inc inc. corp corp. co co. ltd ltd. plc llc lp company companies corporation group
-    airline airlines airways carrier carriers maker makers firm firms bank's studio club team""".split()
+    _words(
+        """inc inc. corp corp. co co. ltd ltd. plc llc lp company companies corporation group
+        airline airlines airways carrier carriers maker makers firm firms bank's studio club
+        team"""
+    )
 )
 # Titles that precede or follow a person's name.
 TITLES: frozenset[str] = frozenset(
-    """president vice prime minister chancellor secretary governor mayor king queen premier
-    senator representative rep. sen. gov. pres. gen. general chairman chairwoman chair leader
-    spokesman spokeswoman spokesperson press foreign defense defence finance interior state
-    attorney justice judge commissioner ambassador envoy director chief head deputy sheikh
-    mr. mrs. ms. dr. sir lord lady economics correspondent""".split()
+    _words(
+        """president vice prime minister chancellor secretary governor mayor king queen premier
+        senator representative rep. sen. gov. pres. gen. general chairman chairwoman chair
+        leader spokesman spokeswoman spokesperson press foreign defense defence finance interior
+        state attorney justice judge commissioner ambassador envoy director chief head deputy
+        sheikh mr. mrs. ms. dr. sir lord lady economics correspondent"""
+    )
 )
 SPOKESPERSON_HEADS: frozenset[str] = frozenset(
     {"spokesman", "spokeswoman", "spokesperson", "secretary", "aide", "adviser", "advisor"}
 )
 # Pronouns and anaphoric noun phrases that point back at an earlier actor or decision.
 ANAPHORIC_HEADS: frozenset[str] = frozenset(
-    """he she it they we i decision move policy change administration government step measure
-    plan president officials authorities""".split()
+    _words(
+        """he she it they we i decision move policy change administration government step measure
+        plan president officials authorities"""
+    )
 )
 
 # Countries by every name and demonym news uses for them (lower case -> canonical name).
 COUNTRIES: dict[str, str] = {
     **dict.fromkeys(
-        ["us", "u.s.", "u.s", "usa", "u.s.a.", "united states", "america", "american",
-         "americans", "united states of america", "washington"],
+        [
+            "us",
+            "u.s.",
+            "u.s",
+            "usa",
+            "u.s.a.",
+            "united states",
+            "america",
+            "american",
+            "americans",
+            "united states of america",
+            "washington",
+        ],
         "United States",
     ),
     **dict.fromkeys(
-        ["uk", "u.k.", "britain", "british", "great britain", "united kingdom", "england",
-         "london"],
+        [
+            "uk",
+            "u.k.",
+            "britain",
+            "british",
+            "great britain",
+            "united kingdom",
+            "england",
+            "london",
+        ],
         "United Kingdom",
     ),
     **dict.fromkeys(["germany", "german", "germans", "berlin"], "Germany"),
@@ -444,32 +506,46 @@ OUTLETS: dict[str, tuple[str, bool]] = {
 }
 # Nouns that make a cited source anonymous ("three unnamed US officials", "a source").
 ANONYMOUS_WORDS: frozenset[str] = frozenset({"unnamed", "anonymous", "senior", "source", "sources"})
-OFFICIAL_HEADS: frozenset[str] = frozenset({"official", "officials", "source", "sources", "diplomat", "diplomats", "aide", "aides"})
-DOCUMENT_HEADS: frozenset[str] = frozenset({"document", "documents", "filing", "filings", "memo", "report", "statement"})
+OFFICIAL_HEADS: frozenset[str] = frozenset(
+    {"official", "officials", "source", "sources", "diplomat", "diplomats", "aide", "aides"}
+)
+DOCUMENT_HEADS: frozenset[str] = frozenset(
+    {"document", "documents", "filing", "filings", "memo", "report", "statement"}
+)
 
 # "raise" and "cut" change direction with what they act on: raising a rate tightens.
 TIGHTEN_WHEN_RAISED: frozenset[str] = frozenset(
-    """rate rates tax taxes fee fees premium premiums tariff tariffs duty duties price prices
-    penalty penalties fine fines testing scrutiny requirement requirements security control
-    controls sanction sanctions interest""".split()
+    _words(
+        """rate rates tax taxes fee fees premium premiums tariff tariffs duty duties price prices
+        penalty penalties fine fines testing scrutiny requirement requirements security control
+        controls sanction sanctions interest"""
+    )
 )
 
 # Prepositions that introduce a limit on where or how a permission applies.
-SCOPE_PREPOSITIONS: frozenset[str] = frozenset({"in", "near", "within", "inside", "along", "across", "around"})
-SCOPE_HEADS: frozenset[str] = frozenset({"region", "area", "zone", "border", "city", "province", "territory", "purposes", "purpose"})
+SCOPE_PREPOSITIONS: frozenset[str] = frozenset(
+    {"in", "near", "within", "inside", "along", "across", "around"}
+)
+SCOPE_HEADS: frozenset[str] = frozenset(
+    {"region", "area", "zone", "border", "city", "province", "territory", "purposes", "purpose"}
+)
 # Words that mark an explicit exclusion ("except", "excluding", "not against").
 EXCLUSION_WORDS: frozenset[str] = frozenset({"except", "excluding", "barring", "besides"})
 
 # Heads that stand for a country's executive itself: "the administration", "US President X".
 GOVERNMENT_HEADS: frozenset[str] = frozenset(
-    """government administration president premier chancellor leader cabinet officials
-    authorities spokesman spokeswoman spokesperson king queen minister ministers secretary
-    ministry kremlin""".split()
+    _words(
+        """government administration president premier chancellor leader cabinet officials
+        authorities spokesman spokeswoman spokesperson king queen minister ministers secretary
+        ministry kremlin"""
+    )
 )
 # Titles that make a named person a rule-setter (a press secretary speaks; a minister decides).
 GOVERNMENT_TITLES: frozenset[str] = frozenset(
-    """president prime minister chancellor secretary governor mayor king queen premier senator
-    leader attorney commissioner ambassador sheikh emir sultan""".split()
+    _words(
+        """president prime minister chancellor secretary governor mayor king queen premier senator
+        leader attorney commissioner ambassador sheikh emir sultan"""
+    )
 )
 PRONOUNS: frozenset[str] = frozenset(
     {"he", "she", "it", "they", "we", "i", "you", "this", "that", "who", "which"}

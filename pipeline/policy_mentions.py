@@ -23,13 +23,47 @@ from pipeline.policy_attribution import Attribution
 from schemas import PolicyAction, PolicyDirection, PolicyStatus
 
 S = PolicyStatus
-_WALK_DEPS = frozenset({"xcomp", "ccomp", "acl", "advcl", "pcomp", "prep", "pobj", "dobj", "conj", "relcl"})
-_LEGAL_NOUNS = ["bill", "law", "decree", "order", "treaty", "legislation", "measure", "resolution",
-                "ordinance", "amendment", "act", "budget", "reform", "reforms"]
-_LEGAL_VERBS = ["sign", "signs", "signed", "signing", "pass", "passes", "passed", "passing",
-                "adopt", "adopts", "adopted", "enact", "enacts", "enacted", "approve", "approves",
-                "approved"]
-_SUPPLIED = frozenset({"supply", "supplied", "provide", "provided", "deliver", "delivered", "give", "given"})
+_WALK_DEPS = frozenset(
+    {"xcomp", "ccomp", "acl", "advcl", "pcomp", "prep", "pobj", "dobj", "conj", "relcl"}
+)
+_LEGAL_NOUNS = [
+    "bill",
+    "law",
+    "decree",
+    "order",
+    "treaty",
+    "legislation",
+    "measure",
+    "resolution",
+    "ordinance",
+    "amendment",
+    "act",
+    "budget",
+    "reform",
+    "reforms",
+]
+_LEGAL_VERBS = [
+    "sign",
+    "signs",
+    "signed",
+    "signing",
+    "pass",
+    "passes",
+    "passed",
+    "passing",
+    "adopt",
+    "adopts",
+    "adopted",
+    "enact",
+    "enacts",
+    "enacted",
+    "approve",
+    "approves",
+    "approved",
+]
+_SUPPLIED = frozenset(
+    {"supply", "supplied", "provide", "provided", "deliver", "delivered", "give", "given"}
+)
 
 
 @dataclass
@@ -54,6 +88,7 @@ class Mention:
     rules: list[str] = field(default_factory=list)
     negated: bool = False
     anaphoric_subject: bool = False
+    individual: bool = False  # a sanction aimed at one person is not a rule change
 
 
 @lru_cache(maxsize=4)
@@ -67,8 +102,13 @@ def trigger_matcher(vocab: Vocab) -> Matcher:
     matcher.add("PERMISSION", [[{"LEMMA": "use", "POS": "VERB"}]])
     matcher.add(
         "LEGAL",
-        [[{"LOWER": {"IN": _LEGAL_VERBS}}, {"POS": {"IN": ["DET", "ADJ", "NUM"]}, "OP": "*"},
-          {"LOWER": {"IN": _LEGAL_NOUNS}}]],
+        [
+            [
+                {"LOWER": {"IN": _LEGAL_VERBS}},
+                {"POS": {"IN": ["DET", "ADJ", "NUM"]}, "OP": "*"},
+                {"LOWER": {"IN": _LEGAL_NOUNS}},
+            ]
+        ],
     )
     for words in lex.PHRASE_TRIGGERS:
         pattern: list[dict[str, Any]] = [{"LEMMA": {"IN": [words[0], words[0].capitalize()]}}]
@@ -123,33 +163,93 @@ def _walk(trigger: Token, skip_subject: bool) -> _Walk:
                 walk.rules.append(f"governor:{lemma}")
         if walk.status is None and modal is not None:
             walk.status = modal
-        if walk.agent is None and not (skip_subject and step == 0):
-            walk.agent = _agent_of(token)
+        if walk.agent is None and not skip_subject:
+            walk.agent = _agent_of(token, raised=step > 0)
         if token.dep_ not in _WALK_DEPS or token.head is token:
             break
         token = token.head
     return walk
 
 
-def _agent_of(token: Token) -> Token | None:
-    """Return the token that acts on `token`: passive agent, subject or possessor."""
+def _agent_of(token: Token, raised: bool = False) -> Token | None:
+    """Return the token that acts on `token`: passive agent, subject or possessor.
+
+    `raised` is set above the trigger, where a passive subject still acts: "X is set to allow".
+    """
     for child in token.children:
         if child.dep_ == "agent":
             pobj = next((c for c in child.children if c.dep_ == "pobj"), None)
             if pobj is not None:
                 return pobj
-    for child in token.children:
-        if child.dep_ in ("nsubj", "csubj"):
-            return child
+    subjects = ("nsubj", "csubj", "nsubjpass") if raised else ("nsubj", "csubj")
+    found = [c for c in token.children if c.dep_ in subjects]
+    if found:  # a headline glued to the lead gives a verb two subjects: take the nearer one
+        return min(found, key=lambda c: abs(token.i - c.i))
     if token.pos_ in ("NOUN", "PROPN"):
         return next((c for c in token.children if c.dep_ == "poss"), None)
     return None
 
 
+_SANCTIONS = frozenset(
+    {
+        PolicyAction.BAN,
+        PolicyAction.SUSPEND,
+        PolicyAction.RESTRICT,
+        PolicyAction.IMPOSE,
+        PolicyAction.REPEAL,
+    }
+)
+_DECISION_NOUNS = frozenset(
+    {"decision", "move", "policy", "change", "step", "measure", "plan", "order"}
+)
+
+
+def _decision_anaphor(subject: Token) -> bool:
+    """Return whether `subject` points back at a decision: "The decision allows", "This change"."""
+    return (
+        subject.lemma_.casefold() in _DECISION_NOUNS
+        and any(c.dep_ == "det" and c.lower_ in ("the", "this", "that") for c in subject.children)
+        and not any(c.dep_ in ("amod", "poss") for c in subject.children)
+    )
+
+
+def _governed(noun: Token) -> bool:
+    """Return whether a verb adopts `noun`: "passed a resolution", "agreed to a consent decree"."""
+    head = noun.head
+    if noun.dep_ == "pobj" and head.dep_ == "prep":
+        head = head.head
+    elif noun.dep_ not in ("dobj", "nsubjpass", "attr"):
+        return False
+    return head.lemma_.casefold() in lex.NOMINAL_GOVERNORS
+
+
+def _nominal_agent(noun: Token) -> Token | None:
+    """Return who owns a nominal trigger: "Biden's decision", "UN resolution", "ban by the EU"."""
+    for child in noun.children:
+        if child.dep_ == "poss":
+            return child
+    for child in noun.children:
+        if child.dep_ in ("compound", "nmod", "amod") and child.ent_type_ in ("ORG", "GPE", "NORP"):
+            return child
+    for prep in noun.children:
+        if prep.dep_ == "prep" and prep.lower_ == "by":
+            return next((c for c in prep.children if c.dep_ == "pobj"), None)
+    return None
+
+
+def _background(token: Token) -> bool:
+    """Return whether `token` sits in a "since ..." clause: history, not news."""
+    return any(
+        c.lower_ == "since" and c.dep_ in ("mark", "prep")
+        for holder in [token, *token.ancestors][:4]
+        for c in holder.children
+    )
+
+
 def _nearest_left_name(trigger: Token, sent: Span) -> Token | None:
     """Return the closest named entity left of `trigger` in a headline-like fragment."""
     for token in reversed(sent[: trigger.i - sent.start]):
-        if token.ent_type_ in ("PERSON", "ORG", "GPE", "NORP") and token.ent_iob_ != "B" or (
+        if (token.ent_type_ in ("PERSON", "ORG", "GPE", "NORP") and token.ent_iob_ != "B") or (
             token.ent_type_ and token.ent_iob_ == "B" and token.i + 1 == trigger.i
         ):
             return token
@@ -216,26 +316,51 @@ class MentionReader:
         attribution: Attribution,
     ) -> Mention | None:
         lemma = token.lemma_.casefold()
+        if _background(token):
+            return None
         if label == "VERB":
             if token.dep_ in ("amod", "compound") or lemma not in lex.VERB_TRIGGERS:
                 return None
             particle = lex.REQUIRED_PARTICLE.get(lemma)
             if particle and not any(c.lower_ == particle for c in token.children):
                 return None
-            return self._verbal(lex.VERB_TRIGGERS[lemma], token, token.i + 1, sent_index, sent, attribution, "verbal")
+            return self._verbal(
+                lex.VERB_TRIGGERS[lemma],
+                token,
+                token.i + 1,
+                sent_index,
+                sent,
+                attribution,
+                "verbal",
+            )
         if label.startswith("PHRASE"):
             words = tuple(label.split(" ")[1:])
-            return self._verbal(lex.PHRASE_TRIGGERS[words], token, end, sent_index, sent, attribution, "phrase")
+            return self._verbal(
+                lex.PHRASE_TRIGGERS[words], token, end, sent_index, sent, attribution, "phrase"
+            )
         if label == "LEGAL":
-            spec = lex.Trigger(PolicyAction.ADOPT, PolicyDirection.NEW, lex.Needs.NOTHING, S.ENACTED)
-            return self._verbal(spec, token, end, sent_index, sent, attribution, "legal_act", legal_head=sent.doc[end - 1])
+            spec = lex.Trigger(
+                PolicyAction.ADOPT, PolicyDirection.NEW, lex.Needs.NOTHING, S.ENACTED
+            )
+            return self._verbal(
+                spec,
+                token,
+                end,
+                sent_index,
+                sent,
+                attribution,
+                "legal_act",
+                legal_head=sent.doc[end - 1],
+            )
         if label == "NOUN":
             return self._nominal(token, sent_index, sent, attribution)
         if label == "PERMISSION":
             return self._permission(token, sent_index, sent, attribution)
         return None
 
-    def _status(self, spec: lex.Trigger, token: Token, walk: _Walk, sent: Span, attribution: Attribution) -> PolicyStatus:
+    def _status(
+        self, spec: lex.Trigger, token: Token, walk: _Walk, sent: Span, attribution: Attribution
+    ) -> PolicyStatus:
         text = sent.text.casefold()
         if walk.negated or any(p in text for p in lex.UNCHANGED_PHRASES):
             return S.UNCHANGED
@@ -244,12 +369,17 @@ class MentionReader:
             status = S.REVERSED
         if status is None:
             status = spec.status or S.ENACTED
-            if any(c.dep_ == "aux" and c.lower_ == "to" for c in token.children) and token.dep_ in ("ROOT", "xcomp"):
+            if any(c.dep_ == "aux" and c.lower_ == "to" for c in token.children) and token.dep_ in (
+                "ROOT",
+                "xcomp",
+            ):
                 status = S.ANNOUNCED
         if status in (S.ENACTED, S.ANNOUNCED, S.APPROVED) and attribution.reported:
             return S.REPORTED
-        if status is S.CONSIDERED and attribution.reported and any(
-            c.lower_ == "would" for c in token.children
+        if (
+            status is S.CONSIDERED
+            and attribution.reported
+            and any(c.lower_ == "would" for c in token.children)
         ):
             return S.REPORTED
         return status
@@ -267,15 +397,23 @@ class MentionReader:
     ) -> Mention:
         inner = args.inner_verb(token) if spec.action is PolicyAction.PERMIT else None
         head = legal_head or args.object_head(token, inner)
+        if spec.status is S.ENACTED and rule == "phrase":  # "new rules take effect": the subject
+            head = next((c for c in token.children if c.dep_ in ("nsubj", "nsubjpass")), head)
         walk = _walk(token, skip_subject=False)
-        agent = walk.agent or (walk.speaker if walk.speaker is not None and walk.agent is None else None)
-        rules = [f"{rule}:{' '.join(t.lower_ for t in token.doc[token.i:end])}", *walk.rules]
+        agent = walk.agent or (
+            walk.speaker if walk.speaker is not None and walk.agent is None else None
+        )
+        rules = [f"{rule}:{' '.join(t.lower_ for t in token.doc[token.i : end])}", *walk.rules]
         if agent is None:
             agent = _nearest_left_name(token, sent)
             if agent is not None:
                 rules.append("actor:nearest_name")
         action, direction = _direction(spec, head)
-        content = self._content_trigger(head)
+        content = (
+            self._content_trigger(head, token)
+            if spec.action in (PolicyAction.ADOPT, PolicyAction.CHANGE)
+            else None
+        )
         if content is not None:
             action, direction = content.action, content.direction
         status = self._status(spec, token, walk, sent, attribution)
@@ -283,6 +421,16 @@ class MentionReader:
             action, direction = PolicyAction.BAN, PolicyDirection.TIGHTEN
         bene = args.beneficiary(token, inner)
         anchors = [t for t in (token, inner, head) if t is not None]
+        # In "Edwards Banned from Games" the headline's subject is the one banned.
+        patient = (
+            agent
+            if token.tag_ == "VBN" and not any(c.dep_ == "aux" for c in token.children)
+            else None
+        )
+        targets = [t for t in (head, bene, patient) if t is not None]
+        individual = action in _SANCTIONS and any(self.actors.looks_like_person(t) for t in targets)
+        subject = next((c for c in token.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+        anaphoric = subject is not None and _decision_anaphor(subject)
         return Mention(
             sent_index=sent_index,
             trigger=token,
@@ -291,7 +439,9 @@ class MentionReader:
             direction=direction,
             status=status,
             needs=spec.needs,
-            actor=self.actors.resolve(agent) if agent is not None else ActorRef(None, anaphoric=True),
+            actor=self.actors.resolve(agent)
+            if agent is not None
+            else ActorRef(None, anaphoric=True),
             actor_token=agent,
             beneficiary=args.beneficiary_name(bene),
             beneficiary_token=bene,
@@ -300,25 +450,56 @@ class MentionReader:
             scopes=args.scopes(anchors) + args.explicit_limits(sent),
             rules=rules,
             negated=walk.negated,
+            anaphoric_subject=anaphoric,
+            individual=individual,
         )
 
-    def _content_trigger(self, head: Token | None) -> lex.Trigger | None:
-        """Return the trigger that says what a passed law or resolution does ("a bill banning")."""
+    def _content_trigger(
+        self, head: Token | None, trigger: Token | None = None
+    ) -> lex.Trigger | None:
+        """Return the trigger that says what a passed law or resolution does ("a bill banning").
+
+        Looks at the clauses under the rule noun ("a resolution calling for Iran to suspend"),
+        the clauses of the adopting verb ("passed the law to ban"), and the noun itself ("launch a
+        crackdown").
+        """
         if head is None:
             return None
-        for child in head.children:
-            if child.dep_ in ("acl", "relcl") and child.lemma_.casefold() in lex.VERB_TRIGGERS:
-                spec = lex.VERB_TRIGGERS[child.lemma_.casefold()]
-                if spec.action not in (PolicyAction.ADOPT, PolicyAction.CHANGE):
+        nominal = lex.NOMINAL_TRIGGERS.get(head.lemma_.casefold())
+        if nominal is not None and nominal.action not in (PolicyAction.ADOPT, PolicyAction.CHANGE):
+            return nominal
+        roots = [c for c in head.children if c.dep_ in ("acl", "relcl")]
+        if trigger is not None:
+            roots += [c for c in trigger.children if c.dep_ in ("advcl", "xcomp")]
+        for root in roots:
+            for token in root.subtree:
+                spec = lex.VERB_TRIGGERS.get(token.lemma_.casefold())
+                if (
+                    token.pos_ == "VERB"
+                    and spec is not None
+                    and spec.action
+                    not in (
+                        PolicyAction.ADOPT,
+                        PolicyAction.CHANGE,
+                    )
+                ):
                     return spec
         return None
 
-    def _nominal(self, token: Token, sent_index: int, sent: Span, attribution: Attribution) -> Mention | None:
-        lemma = token.lemma_.casefold() if token.lemma_.casefold() in lex.NOMINAL_TRIGGERS else token.lower_
+    def _nominal(
+        self, token: Token, sent_index: int, sent: Span, attribution: Attribution
+    ) -> Mention | None:
+        lemma = (
+            token.lemma_.casefold()
+            if token.lemma_.casefold() in lex.NOMINAL_TRIGGERS
+            else token.lower_
+        )
         spec = lex.NOMINAL_TRIGGERS.get(lemma)
         if spec is None or token.dep_ == "compound":
             return None
-        modifiers = {c.lemma_.casefold() for c in token.children if c.dep_ in ("amod", "compound", "nmod")}
+        modifiers = {
+            c.lemma_.casefold() for c in token.children if c.dep_ in ("amod", "compound", "nmod")
+        }
         modifiers |= {
             g.lemma_.casefold()
             for p in token.children
@@ -326,23 +507,32 @@ class MentionReader:
             for g in p.children
             if g.dep_ == "pobj"
         }
-        governed = token.dep_ in ("dobj", "nsubjpass", "attr") and token.head.lemma_.casefold() in lex.NOMINAL_GOVERNORS
+        governed = _governed(token)
         if lemma in lex.NOMINAL_NEEDS_POLICY_WORD:
             if not modifiers & lex.POLICY_WORDS and not any("rate" in m for m in modifiers):
                 return None
         elif not (governed or modifiers & lex.NOMINAL_MODIFIERS):
             return None
-        anaphoric = any(c.dep_ == "det" and c.lower_ in ("this", "that", "the") for c in token.children) and not (
-            modifiers & lex.NOMINAL_MODIFIERS or governed
-        )
+        anaphoric = any(
+            c.dep_ == "det" and c.lower_ in ("this", "that", "the") for c in token.children
+        ) and not (modifiers & lex.NOMINAL_MODIFIERS or governed)
         walk = _walk(token, skip_subject=False)
-        agent = walk.agent
-        if agent is None:
-            agent = next((c for c in token.children if c.dep_ == "poss"), None)
+        # The clause's subject owns the noun only through a verb of deciding or signalling:
+        # "Blinken hinted at policy adjustments", not "Sudan condemned a new UN resolution".
+        agent = _nominal_agent(token) or (walk.agent if governed or walk.rules else None)
         content = self._content_trigger(token)
-        action, direction = (content.action, content.direction) if content else (spec.action, spec.direction)
+        action, direction = (
+            (content.action, content.direction) if content else (spec.action, spec.direction)
+        )
         status = self._status(spec, token, walk, sent, attribution)
-        if governed and walk.status is None and token.head.tag_ in ("VB", "VBP", "VBZ", "VBD", "VBN"):
+        drafted = [m for m in modifiers if lex.NOUN_GOVERNOR_STATUS.get(m) is S.PROPOSED]
+        if drafted and status is not S.UNCHANGED:
+            status = S.PROPOSED
+        if (
+            governed
+            and walk.status is None
+            and token.head.tag_ in ("VB", "VBP", "VBZ", "VBD", "VBN")
+        ):
             status = S.ENACTED if not attribution.reported else S.REPORTED
         bene = args.beneficiary(token, None)
         return Mention(
@@ -353,7 +543,9 @@ class MentionReader:
             direction=direction,
             status=status,
             needs=lex.Needs.NOTHING,
-            actor=self.actors.resolve(agent) if agent is not None else ActorRef(None, anaphoric=True),
+            actor=self.actors.resolve(agent)
+            if agent is not None
+            else ActorRef(None, anaphoric=True),
             actor_token=agent,
             beneficiary=args.beneficiary_name(bene),
             beneficiary_token=bene,
@@ -365,7 +557,9 @@ class MentionReader:
             anaphoric_subject=anaphoric,
         )
 
-    def _permission(self, token: Token, sent_index: int, sent: Span, attribution: Attribution) -> Mention | None:
+    def _permission(
+        self, token: Token, sent_index: int, sent: Span, attribution: Attribution
+    ) -> Mention | None:
         """Read "Ukraine can now use US weapons": a permission stated as its effect."""
         modal = [c for c in token.children if c.dep_ == "aux" and c.lower_ in ("can", "could")]
         if not modal or any(c.dep_ == "neg" for c in token.children):
@@ -387,7 +581,9 @@ class MentionReader:
             direction=PolicyDirection.LOOSEN,
             status=status,
             needs=lex.Needs.NOTHING,
-            actor=ActorRef(supplier, authority=True) if supplier else ActorRef(None, anaphoric=True),
+            actor=ActorRef(supplier, authority=True)
+            if supplier
+            else ActorRef(None, anaphoric=True),
             actor_token=None,
             beneficiary=args.beneficiary_name(bene),
             beneficiary_token=bene,
@@ -411,7 +607,9 @@ def _fold_nested(mentions: list[Mention]) -> list[Mention]:
             for other in mentions
         )
         governs = any(
-            other is not mention and mention.trigger.head.i == other.trigger.i and mention.trigger.pos_ == "NOUN"
+            other is not mention
+            and mention.trigger.head.i == other.trigger.i
+            and mention.trigger.pos_ == "NOUN"
             for other in mentions
         )
         if not inside and not governs:

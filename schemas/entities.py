@@ -42,12 +42,17 @@ class Mention(BaseModel):
 
 
 class Role(BaseModel):
-    """A title or function the article gives a person, e.g. title 'press secretary' of 'Volodymyr Zelensky'."""
+    """A title or function the article gives a person.
+
+    E.g. title 'press secretary' of 'Volodymyr Zelensky'.
+    """
 
     model_config = ConfigDict(frozen=True)
 
     title: str
-    of: str | None = Field(default=None, description="Organisation, country or person the role belongs to.")
+    of: str | None = Field(
+        default=None, description="Organisation, country or person the role belongs to."
+    )
 
 
 class Entity(BaseModel):

@@ -55,7 +55,7 @@ def _read_extras(path: Path) -> dict[str, tuple[list[str], list[str]]]:
     for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.startswith("#"):
             continue
-        country, names, demonyms = (line.split("\t") + ["", ""])[:3]
+        country, names, demonyms = [*line.split("\t"), "", ""][:3]
         extras[country] = (
             [n for n in names.split("|") if n],
             [d for d in demonyms.split("|") if d],
@@ -102,7 +102,9 @@ def build() -> list[dict[str, Any]]:
             )
     capitals = {c["capital"].strip() for c in countries if c["capital"].strip()}
     cities = sorted(cache.get_cities().values(), key=lambda c: (-c["population"], c["name"]))
-    names = [c["name"] for c in cities if c["population"] >= MIN_CITY_POPULATION or c["name"] in capitals]
+    names = [
+        c["name"] for c in cities if c["population"] >= MIN_CITY_POPULATION or c["name"] in capitals
+    ]
     for name in [*sorted(capitals), *names, *place_extras]:
         if name in EXCLUDED_PLACES or name in seen:
             continue
@@ -112,7 +114,8 @@ def build() -> list[dict[str, Any]]:
                 "name": name,
                 "label": "GPE",
                 "aliases": _variants(name) + spellings,
-                "keep": CITY_KEEP,
+                # A capital stands for its government ("Moscow said"), seldom for a club.
+                **({} if name in capitals else {"keep": CITY_KEEP}),
             }
         )
     for state in sorted(cache.get_us_states().values(), key=lambda s: s["name"]):

@@ -66,3 +66,68 @@ def test_kcat_produces_raw_and_consumes_enriched(make_env, start_worker) -> None
     )
     assert found.id == article_id
     assert "European Union" in found.clean_text
+
+
+def test_events_read_by_kcat_validate_against_the_published_json_schemas(
+    make_env, start_worker, sample_text
+) -> None:
+    import jsonschema
+
+    from newsflow.schema_export import SCHEMA_DIR
+
+    schemas = {
+        name: json.loads((SCHEMA_DIR / f"{name}.json").read_text(encoding="utf-8"))
+        for name in ("EnrichedArticle", "PolicyChange", "DeadLetter")
+    }
+    env = make_env()
+    settings = env.settings()
+    env.create_topics()
+    worker = start_worker(env)
+    article = json.dumps({"id": "schema-check", "content": sample_text})
+    subprocess.run(
+        ["kcat", "-b", settings.bootstrap_servers, "-t", settings.topic_raw, "-P", "-K", "\t"],
+        input=f"schema-check\t{article}\nbad\tnot json at all\n",
+        text=True,
+        check=True,
+        timeout=30,
+    )
+
+    def read(topic: str) -> list[dict]:
+        out = subprocess.run(
+            [
+                "kcat",
+                "-b",
+                settings.bootstrap_servers,
+                "-t",
+                topic,
+                "-C",
+                "-o",
+                "beginning",
+                "-e",
+                "-q",
+                "-f",
+                "%s\n",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        return [json.loads(line) for line in out.stdout.splitlines() if line.strip()]
+
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not (
+        read(settings.topic_enriched) and read(settings.topic_deadletter)
+    ):
+        time.sleep(1)
+    enriched, letters = read(settings.topic_enriched), read(settings.topic_deadletter)
+    assert enriched and letters, worker.log_text()[-3000:]
+    changes = read(settings.topic_policy)
+    for event in enriched:
+        jsonschema.validate(event, schemas["EnrichedArticle"])
+    for event in changes:
+        jsonschema.validate(event, schemas["PolicyChange"])
+    for event in letters:
+        jsonschema.validate(event, schemas["DeadLetter"])
+    assert {c["id"] for c in changes} == {c["id"] for c in enriched[0]["policy_changes"]}, (
+        "every embedded change is also published on its own topic"
+    )

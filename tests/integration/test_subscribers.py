@@ -1,0 +1,110 @@
+"""Downstream consumers on the real broker: CLI filters, time starts, groups, the Python client."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import time
+from datetime import UTC, datetime
+
+import pytest
+
+from newsflow.subscribe import EventFilter, policy_changes
+from schemas import PolicyChange
+from tests.conftest import NEWSFLOW, REPO
+from tests.kafka_helpers import produce
+
+pytestmark = pytest.mark.integration
+
+
+def change(number: int, direction: str, actor: str, confidence: float) -> PolicyChange:
+    return PolicyChange(
+        id=f"pc-{number}",
+        article_id=f"a-{number}",
+        actor={"name": actor},
+        action="permit" if direction == "loosen" else "ban",
+        direction=direction,
+        beneficiary="Ukraine",
+        object="weapons",
+        status="announced",
+        confidence=confidence,
+        evidence=[{"text": "x", "start": 0, "end": 1}],
+    )
+
+
+def publish(env, changes: list[PolicyChange]) -> None:
+    settings = env.settings()
+    produce(
+        settings,
+        settings.topic_policy,
+        [(c.id.encode(), c.model_dump_json().encode()) for c in changes],
+    )
+
+
+def subscribe(env, *args: str) -> list[dict]:
+    result = subprocess.run(
+        [*NEWSFLOW, "subscribe", "--topic", "policy", "--idle-timeout", "3", *args],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=env.process_env,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+def test_cli_filters_and_starting_points(make_env) -> None:
+    env = make_env()
+    env.create_topics()
+    publish(
+        env,
+        [
+            change(1, "loosen", "United States", 0.9),
+            change(2, "tighten", "Germany", 0.8),
+            change(3, "loosen", "Germany", 0.4),
+        ],
+    )
+    assert [e["id"] for e in subscribe(env, "--from", "earliest")] == ["pc-1", "pc-2", "pc-3"]
+    assert [e["id"] for e in subscribe(env, "--from", "earliest", "--direction", "loosen")] == [
+        "pc-1",
+        "pc-3",
+    ]
+    germany = subscribe(env, "--from", "earliest", "--actor", "germany", "--min-confidence", "0.5")
+    assert [e["id"] for e in germany] == ["pc-2"]
+
+    time.sleep(1.5)
+    boundary = datetime.now(UTC).isoformat()
+    time.sleep(0.5)
+    publish(env, [change(4, "new", "Japan", 0.7)])
+    assert [e["id"] for e in subscribe(env, "--from", boundary)] == ["pc-4"]
+    assert subscribe(env, "--from", "latest") == []
+
+
+def test_named_group_shares_work_and_resumes(make_env) -> None:
+    env = make_env()
+    env.create_topics()
+    publish(env, [change(n, "loosen", "France", 0.9) for n in range(1, 5)])
+    first = subscribe(env, "--from", "earliest", "--group", "analysts", "--max", "2")
+    rest = subscribe(env, "--from", "earliest", "--group", "analysts")
+    assert len(first) == 2
+    assert sorted(e["id"] for e in first + rest) == ["pc-1", "pc-2", "pc-3", "pc-4"]
+
+
+def test_python_client_yields_validated_models(make_env) -> None:
+    env = make_env()
+    env.create_topics()
+    publish(env, [change(1, "loosen", "United States", 0.9), change(2, "tighten", "China", 0.9)])
+    settings = env.settings()
+
+    async def first_loosening() -> PolicyChange:
+        async for item in policy_changes(
+            settings, start="earliest", filters=EventFilter(direction="loosen")
+        ):
+            return item
+        raise AssertionError("no event")
+
+    found = asyncio.run(asyncio.wait_for(first_loosening(), timeout=60))
+    assert isinstance(found, PolicyChange)
+    assert found.id == "pc-1" and found.actor.name == "United States"

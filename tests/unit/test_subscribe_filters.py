@@ -1,0 +1,69 @@
+"""Subscriber filters on real-shaped enriched and policy-change events."""
+
+from __future__ import annotations
+
+from newsflow.subscribe import EventFilter, event_kind
+
+CHANGE = {
+    "id": "pc-1",
+    "article_id": "a1",
+    "actor": {"name": "United States", "person": "Joe Biden"},
+    "action": "permit",
+    "direction": "loosen",
+    "beneficiary": "Ukraine",
+    "object": "US-supplied weapons",
+    "status": "reported",
+    "confidence": 0.82,
+}
+ARTICLE = {
+    "id": "a1",
+    "clean_text": "US President Joe Biden ...",
+    "language": "en",
+    "entities": [
+        {"name": "Joe Biden", "type": "PERSON", "aliases": ["Biden", "Joe Biden"]},
+        {"name": "Ukraine", "type": "GPE", "aliases": ["Ukraine"]},
+    ],
+    "policy_changes": [CHANGE],
+}
+LETTER = {"reason": "not_json", "error": "x", "original": "AAE="}
+
+
+def test_event_kinds() -> None:
+    assert [event_kind(v) for v in (ARTICLE, CHANGE, LETTER, {})] == [
+        "enriched",
+        "policy",
+        "deadletter",
+        "unknown",
+    ]
+
+
+def test_no_filter_matches_everything() -> None:
+    assert all(EventFilter().matches(v) for v in (ARTICLE, CHANGE, LETTER))
+
+
+def test_policy_filters() -> None:
+    assert EventFilter(direction="loosen", status="reported").matches(CHANGE)
+    assert not EventFilter(direction="tighten").matches(CHANGE)
+    assert EventFilter(actor="united states").matches(CHANGE)
+    assert EventFilter(actor="biden").matches(CHANGE)
+    assert not EventFilter(actor="Germany").matches(CHANGE)
+    assert EventFilter(min_confidence=0.8).matches(CHANGE)
+    assert not EventFilter(min_confidence=0.9).matches(CHANGE)
+    assert EventFilter(entity="ukraine").matches(CHANGE)
+    assert not EventFilter(language="en").matches(CHANGE)
+
+
+def test_enriched_filters_look_at_entities_and_embedded_changes() -> None:
+    assert EventFilter(entity="Biden").matches(ARTICLE)
+    assert EventFilter(entity="biden", entity_type="person").matches(ARTICLE)
+    assert not EventFilter(entity="Biden", entity_type="GPE").matches(ARTICLE)
+    assert EventFilter(language="en").matches(ARTICLE)
+    assert not EventFilter(language="de").matches(ARTICLE)
+    assert EventFilter(direction="loosen", min_confidence=0.5).matches(ARTICLE)
+    assert not EventFilter(direction="loosen", min_confidence=0.9).matches(ARTICLE)
+    assert not EventFilter(status="enacted").matches({**ARTICLE, "policy_changes": []})
+
+
+def test_dead_letters_only_pass_when_no_content_filter_is_set() -> None:
+    assert not EventFilter(entity="x").matches(LETTER)
+    assert not EventFilter(direction="loosen").matches(LETTER)

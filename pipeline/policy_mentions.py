@@ -264,7 +264,7 @@ def _direction(spec: lex.Trigger, head: Token | None) -> tuple[PolicyAction, Pol
     words |= {c.lemma_.casefold() for c in head.children if c.dep_ in ("compound", "amod")}
     raised = bool(words & lex.TIGHTEN_WHEN_RAISED)
     if action in (PolicyAction.RAISE, PolicyAction.EXPAND) and raised:
-        return PolicyAction.RAISE, PolicyDirection.TIGHTEN
+        return action, PolicyDirection.TIGHTEN
     if action in (PolicyAction.REDUCE, PolicyAction.LOWER) and raised:
         return PolicyAction.LOWER, PolicyDirection.LOOSEN
     return action, direction

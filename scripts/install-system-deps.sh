@@ -9,6 +9,16 @@ command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
 for tool in java mvn; do
   command -v "$tool" >/dev/null 2>&1 || { echo "error: $tool is required (Java 17 + Maven run the local Kafka broker)" >&2; exit 1; }
 done
+# kustomize renders k8s/ in the deployment tests; built once from the Go module proxy.
+KUSTOMIZE_VERSION=v5.5.0
+bin_dir="$(cd "$(dirname "$0")/.." && pwd)/.cache/bin"
+if [ ! -x "$bin_dir/kustomize" ] && ! command -v kustomize >/dev/null 2>&1; then
+  command -v go >/dev/null 2>&1 || { echo "error: Go is required to build kustomize" >&2; exit 1; }
+  echo "Building kustomize $KUSTOMIZE_VERSION (once) ..." >&2
+  mkdir -p "$bin_dir"
+  GOBIN="$bin_dir" go install "sigs.k8s.io/kustomize/kustomize/v5@$KUSTOMIZE_VERSION"
+fi
+
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 echo "Installing ${missing[*]} from Debian packages ..." >&2

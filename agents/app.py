@@ -51,6 +51,8 @@ def create_app(settings: Settings) -> tuple[faust.App, Topics]:
         web_enabled=False,
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,
+        # Dead letters carry the input (base64) and enriched events its text: twice the input.
+        producer_max_request_size=2 * settings.max_message_bytes + 65_536,
         topic_partitions=settings.topic_partitions,
         topic_replication_factor=settings.topic_replication_factor,
         topic_allow_declare=True,

@@ -33,7 +33,7 @@ class BatchHandler:
         self.pool = pool
         self.config = config
         self.metrics = metrics
-        self.dedupe = DuplicateIndex(config.dedupe_window)
+        self.dedupe = DuplicateIndex.from_config(config)
 
     async def handle(self, events: Sequence[faust.EventT]) -> None:
         """Publish one outcome per event and return once the broker acknowledged all of them."""

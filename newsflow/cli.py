@@ -21,6 +21,7 @@ from newsflow.errors import OperatorError
 from newsflow.settings import Settings
 
 err = Console(stderr=True, soft_wrap=True)
+out = Console()
 app = typer.Typer(
     name="newsflow",
     help="Real-time enrichment of a news firehose on Kafka. Settings: NEWSFLOW_* env vars.",
@@ -65,6 +66,10 @@ def process(
     stages: Annotated[
         str, typer.Option(help="Comma-separated stages to run: cleaning,entities,policy")
     ] = "cleaning,entities,policy",
+    explain: Annotated[
+        bool,
+        typer.Option(help="Show sentences with triggers, actors and objects highlighted, not JSON"),
+    ] = False,
 ) -> None:
     """Run the stages offline (no Kafka) and print one EnrichedArticle JSON per line, in order."""
     from newsflow.inputs import read_inputs
@@ -82,7 +87,7 @@ def process(
     settings = _settings()
     config = settings.pipeline_config()
     config = type(config)(**{**config.__dict__, "stages": chosen})
-    dedupe = DuplicateIndex(config.dedupe_window)
+    dedupe = DuplicateIndex.from_config(config)
     failures = 0
     items = list(read_inputs(inputs))
     ready = [item for item in items if item.article is not None]
@@ -97,7 +102,12 @@ def process(
             failures += 1
             err.print(f"[red]{item.where}[/]: {outcome.reason}: {outcome.message}", highlight=False)
             continue
-        sys.stdout.write(outcome.model_dump_json() + "\n")
+        if explain:
+            from newsflow.explain import render_explanation
+
+            render_explanation(outcome, out)
+        else:
+            sys.stdout.write(outcome.model_dump_json() + "\n")
     sys.stdout.flush()
     if failures:
         raise typer.Exit(1)

@@ -53,6 +53,7 @@ async def ensure_topics(settings: Settings) -> list[str]:
                 name=name,
                 num_partitions=settings.topic_partitions,
                 replication_factor=settings.topic_replication_factor,
+                topic_configs={"max.message.bytes": str(max_record_bytes(settings, name))},
             )
             for name in wanted
         ]
@@ -62,6 +63,12 @@ async def ensure_topics(settings: Settings) -> list[str]:
         return wanted
     finally:
         await admin.close()
+
+
+def max_record_bytes(settings: Settings, topic: str) -> int:
+    """Return the record size a topic must accept: outputs carry an input and then some."""
+    factor = 1 if topic == settings.topic_raw else 2
+    return factor * settings.max_message_bytes + 65_536
 
 
 async def list_topics(settings: Settings) -> list[str]:
@@ -83,7 +90,7 @@ def make_producer(settings: Settings, **overrides: Any) -> AIOKafkaProducer:
         "acks": "all",
         "enable_idempotence": True,
         "linger_ms": 20,
-        "max_request_size": max(1_048_576, settings.max_message_bytes + 65_536),
+        "max_request_size": 2 * settings.max_message_bytes + 65_536,
         **settings.kafka_client_options(),
         **overrides,
     }

@@ -64,9 +64,21 @@ class Settings(BaseSettings):
     # Pipeline
     spacy_model: str = "en_core_web_sm"
     stages: tuple[str, ...] = ALL_STAGES
-    max_message_bytes: int = Field(default=2_000_000, ge=1024)
-    max_content_chars: int = Field(default=1_000_000, ge=1)
+    max_message_bytes: int = Field(default=8_388_608, ge=1024)
+    max_content_chars: int = Field(default=5_000_000, ge=1)
+    nlp_languages: tuple[str, ...] = Field(
+        default=("en",), description="Languages the NLP stages analyse; others get clean text only."
+    )
+    html_precise: bool = Field(
+        default=False, description="Slower, more precise HTML extraction (F1 0.974 vs 0.971)."
+    )
     dedupe_window: int = Field(default=50_000, ge=1)
+    dedupe_near_threshold: float = Field(
+        default=0.8, gt=0, le=1, description="MinHash Jaccard for near-duplicates (1: exact only)."
+    )
+    dedupe_max_age_seconds: float | None = Field(
+        default=None, gt=0, description="Forget articles older than this (unset: by count only)."
+    )
 
     # Local broker (dev, tests, demo)
     local_broker_port: int = Field(default=DEFAULT_LOCAL_PORT, ge=1, le=65535)
@@ -94,7 +106,11 @@ class Settings(BaseSettings):
             stages=tuple(self.stages),
             max_message_bytes=self.max_message_bytes,
             max_content_chars=self.max_content_chars,
+            nlp_languages=tuple(self.nlp_languages),
+            html_precise=self.html_precise,
             dedupe_window=self.dedupe_window,
+            dedupe_near_threshold=self.dedupe_near_threshold,
+            dedupe_max_age_seconds=self.dedupe_max_age_seconds,
         )
 
     def kafka_client_options(self) -> dict[str, object]:

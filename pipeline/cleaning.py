@@ -75,7 +75,7 @@ def _reject_binary(content: str) -> None:
     controls = len(_CONTROL.findall(sample))
     if controls > BINARY_MAX_RATIO * len(sample):
         raise Rejected(
-            DeadLetterReason.INVALID_VALUE,
+            DeadLetterReason.BINARY_CONTENT,
             f"content looks binary: {controls} of its first {len(sample)} characters are "
             "control characters (NUL, U+FFFD, ...)",
             stage=STAGE,

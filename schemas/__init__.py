@@ -18,6 +18,8 @@ from schemas.entities import Entity, EntityType, Mention, Role
 from schemas.policy import (
     Actor,
     Evidence,
+    Highlight,
+    HighlightKind,
     PolicyAction,
     PolicyChange,
     PolicyDirection,
@@ -36,6 +38,8 @@ __all__ = [
     "Entity",
     "EntityType",
     "Evidence",
+    "Highlight",
+    "HighlightKind",
     "Mention",
     "ModelInfo",
     "Origin",

@@ -41,6 +41,7 @@ class DeadLetterReason(StrEnum):
     WRONG_TYPE = "wrong_type"
     INVALID_VALUE = "invalid_value"
     EMPTY_CONTENT = "empty_content"
+    BINARY_CONTENT = "binary_content"
     OVERSIZE = "oversize"
     EMPTY_AFTER_CLEANING = "empty_after_cleaning"
     STAGE_TIMEOUT = "stage_timeout"

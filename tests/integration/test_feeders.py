@@ -34,9 +34,7 @@ def feed(env, *args: str, stdin: str | None = None) -> subprocess.CompletedProce
 
 def raw_articles(env, count: int) -> list[RawArticle]:
     settings = env.settings()
-    records = consume_until(
-        settings, [settings.topic_raw], lambda rs: len(rs) >= count, timeout=30
-    )
+    records = consume_until(settings, [settings.topic_raw], lambda rs: len(rs) >= count, timeout=30)
     articles = [RawArticle.model_validate_json(r.value) for r in records]
     for record, article in zip(records, articles, strict=True):
         assert record.key == article.id.encode()

@@ -66,11 +66,9 @@ def test_cli_filters_and_starting_points(make_env) -> None:
             change(3, "loosen", "Germany", 0.4),
         ],
     )
-    assert [e["id"] for e in subscribe(env, "--from", "earliest")] == ["pc-1", "pc-2", "pc-3"]
-    assert [e["id"] for e in subscribe(env, "--from", "earliest", "--direction", "loosen")] == [
-        "pc-1",
-        "pc-3",
-    ]
+    assert sorted(e["id"] for e in subscribe(env, "--from", "earliest")) == ["pc-1", "pc-2", "pc-3"]
+    loosening = subscribe(env, "--from", "earliest", "--direction", "loosen")
+    assert sorted(e["id"] for e in loosening) == ["pc-1", "pc-3"]
     germany = subscribe(env, "--from", "earliest", "--actor", "germany", "--min-confidence", "0.5")
     assert [e["id"] for e in germany] == ["pc-2"]
 

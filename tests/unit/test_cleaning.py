@@ -148,8 +148,7 @@ def test_binary_content_is_rejected_with_a_clear_reason() -> None:
     png = "\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00" * 50
     with pytest.raises(Rejected) as caught:
         clean(RawArticle(content=png), CONFIG)
-    assert caught.value.reason is DeadLetterReason.INVALID_VALUE
-    assert caught.value.error_type == "binary_content"
+    assert caught.value.reason is DeadLetterReason.BINARY_CONTENT
     assert "binary" in caught.value.message
 
 

@@ -400,6 +400,31 @@ def demo(
     )
 
 
+@app.command()
+def audit(
+    since: Annotated[
+        str | None, typer.Option(help="ISO time or age (2h): inputs from then (default: all)")
+    ] = None,
+    until: Annotated[str | None, typer.Option(help="ISO time or age: inputs before then")] = None,
+    offsets: Annotated[
+        list[str] | None,
+        typer.Option("--offsets", help="PARTITION:FIRST-END input range (repeatable)"),
+    ] = None,
+) -> None:
+    """Match every raw input offset to one outcome; print a JSON report; exit 1 if any is lost."""
+    from newsflow.audit import audit as run_audit
+    from newsflow.audit import parse_offset_ranges
+
+    settings = _settings()
+    ranges = parse_offset_ranges(offsets) if offsets else None
+    begin = parse_time(since) if since else None
+    end = parse_time(until) if until else None
+    report = _run(lambda: run_audit(settings, since=begin, until=end, offsets=ranges))
+    sys.stdout.write(json.dumps(report.summary(), indent=2) + "\n")
+    if not report.ok:
+        raise typer.Exit(1)
+
+
 def main() -> None:
     """Run the CLI, printing failures as one helpful line instead of a traceback."""
     try:

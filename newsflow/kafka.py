@@ -144,12 +144,11 @@ async def _seek_to_time(
 ) -> None:
     stamp = int(when.timestamp() * 1000)
     found = await consumer.offsets_for_times(dict.fromkeys(partitions, stamp))
+    ends = await consumer.end_offsets(partitions)
     for tp in partitions:
         position = found.get(tp)
-        if position is None:
-            await consumer.seek_to_end(tp)
-        else:
-            consumer.seek(tp, position.offset)
+        # No record at or after `when`: start at the end, explicitly (no lazy reset to race).
+        consumer.seek(tp, ends[tp] if position is None else position.offset)
 
 
 async def tail(
@@ -171,7 +170,7 @@ async def tail(
         **settings.kafka_client_options(),
         group_id=group,
         enable_auto_commit=False,
-        auto_offset_reset=start if start in ("earliest", "latest") else "earliest",
+        auto_offset_reset="earliest" if start == "earliest" else "latest",
     )
     await start_client(settings, consumer)
     done: dict[TopicPartition, int] = {}

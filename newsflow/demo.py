@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 
 from newsflow.broker import LocalBroker, local_broker
 from newsflow.errors import OperatorError
@@ -111,7 +112,9 @@ def _show(event: Event, console: Console, as_json: bool) -> None:
         return
     kind, headline, detail = summary_row(event.value)
     colour = {"enriched": "cyan", "policy": "green", "deadletter": "red"}.get(kind, "white")
-    console.print(f"[bold {colour}]{kind}[/] {headline}\n    {detail}", highlight=False)
+    console.print(
+        f"[bold {colour}]{kind}[/] {escape(headline)}\n    {escape(detail)}", highlight=False
+    )
 
 
 def run_demo(settings: Settings, *, keep_running: bool, as_json: bool, timeout: float) -> int:

@@ -8,6 +8,7 @@ from typing import Any
 
 from rich.live import Live
 from rich.table import Table
+from rich.text import Text
 
 from newsflow.subscribe import Event, event_kind
 
@@ -56,7 +57,7 @@ class EventTable:
         for column in ("topic", "kind", "what", "detail"):
             table.add_column(column, overflow="fold")
         for row in self._rows:
-            table.add_row(*row)
+            table.add_row(*(Text(cell) for cell in row))
         return table
 
     def live(self) -> AbstractContextManager[Live]:

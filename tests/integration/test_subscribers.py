@@ -106,3 +106,31 @@ def test_python_client_yields_validated_models(make_env) -> None:
     found = asyncio.run(asyncio.wait_for(first_loosening(), timeout=60))
     assert isinstance(found, PolicyChange)
     assert found.id == "pc-1" and found.actor.name == "United States"
+
+
+def test_table_format_shows_readable_rows(make_env) -> None:
+    env = make_env()
+    env.create_topics()
+    publish(env, [change(1, "loosen", "United States", 0.9)])
+    result = subprocess.run(
+        [
+            *NEWSFLOW,
+            "subscribe",
+            "--topic",
+            "policy",
+            "--from",
+            "earliest",
+            "--format",
+            "table",
+            "--idle-timeout",
+            "3",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env={**env.process_env, "COLUMNS": "160"},
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "United States permit for Ukraine: weapons" in result.stdout
+    assert "loosen, announced, confidence 0.90" in result.stdout

@@ -36,14 +36,22 @@ def _unavailable(settings: Settings, exc: BaseException) -> KafkaUnavailableErro
     )
 
 
-async def ensure_topics(settings: Settings) -> list[str]:
-    """Create the four Newsflow topics where missing; return the names it created."""
+@contextlib.asynccontextmanager
+async def _admin(settings: Settings) -> AsyncIterator[AIOKafkaAdminClient]:
     admin = AIOKafkaAdminClient(**settings.kafka_client_options(), request_timeout_ms=15000)
     try:
         await admin.start()
     except (KafkaConnectionError, KafkaError, OSError) as exc:
         raise _unavailable(settings, exc) from exc
     try:
+        yield admin
+    finally:
+        await admin.close()
+
+
+async def ensure_topics(settings: Settings) -> list[str]:
+    """Create the four Newsflow topics where missing; return the names it created."""
+    async with _admin(settings) as admin:
         existing = set(await admin.list_topics())
         wanted = [name for name in settings.topics if name not in existing]
         if not wanted:
@@ -61,8 +69,6 @@ async def ensure_topics(settings: Settings) -> list[str]:
         with contextlib.suppress(TopicAlreadyExistsError):
             await admin.create_topics(new)
         return wanted
-    finally:
-        await admin.close()
 
 
 def max_record_bytes(settings: Settings, topic: str) -> int:
@@ -73,15 +79,8 @@ def max_record_bytes(settings: Settings, topic: str) -> int:
 
 async def list_topics(settings: Settings) -> list[str]:
     """Return the names of the topics on the cluster."""
-    admin = AIOKafkaAdminClient(**settings.kafka_client_options(), request_timeout_ms=15000)
-    try:
-        await admin.start()
-    except (KafkaConnectionError, KafkaError, OSError) as exc:
-        raise _unavailable(settings, exc) from exc
-    try:
+    async with _admin(settings) as admin:
         return sorted(await admin.list_topics())
-    finally:
-        await admin.close()
 
 
 def make_producer(settings: Settings, **overrides: Any) -> AIOKafkaProducer:

@@ -12,6 +12,7 @@ from prometheus_client import CollectorRegistry, GCCollector, PlatformCollector,
 from agents.enrich import BatchHandler, process_articles
 from agents.health import Health
 from agents.lag import LagMonitor
+from agents.logs import quiet_repeats
 from agents.metrics import WorkerMetrics
 from agents.pool import StagePool
 from agents.server import HttpServer, make_web_app
@@ -38,6 +39,7 @@ def _broker_credentials(settings: Settings) -> faust.auth.Credentials | None:
 
 def create_app(settings: Settings) -> tuple[faust.App, Topics]:
     """Return the worker's Faust app and its topics, configured only from `settings`."""
+    quiet_repeats()
     datadir = settings.data_dir.resolve() / "faust" / settings.consumer_group
     datadir.mkdir(parents=True, exist_ok=True)
     app = faust.App(
@@ -51,6 +53,7 @@ def create_app(settings: Settings) -> tuple[faust.App, Topics]:
         web_enabled=False,
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,
+        broker_session_timeout=settings.consumer_session_timeout_seconds,
         # Dead letters carry the input (base64) and enriched events its text: twice the input.
         producer_max_request_size=2 * settings.max_message_bytes + 65_536,
         topic_partitions=settings.topic_partitions,
@@ -67,7 +70,12 @@ def create_app(settings: Settings) -> tuple[faust.App, Topics]:
         produced_topics=[settings.topic_enriched, settings.topic_policy, settings.topic_deadletter],
         languages=config.detect_languages,
     )
-    pool = StagePool(config, settings.processes)
+    pool = StagePool(
+        config,
+        settings.processes,
+        stage_timeout=settings.stage_timeout_seconds,
+        fault=settings.test_fault_injection,
+    )
     health = Health(
         # Three missed lag reads (plus slack for a slow broker) before Kafka counts as gone.
         broker_contact_max_age=3 * settings.lag_interval_seconds + 5,

@@ -59,10 +59,10 @@ class BatchHandler:
             raws = [raw for _, raw in accepted]
             origins: list[Origin | None] = [_origin(events[i]) for i, _ in accepted]
             cleaned = await self.pool.map_chunks(
-                clean_many, [r.model_dump(mode="json") for r in raws]
+                clean_many, [r.model_dump(mode="json") for r in raws], stage="cleaning"
             )
             plan = plan_analysis(raws, cleaned, self.config, self.dedupe)
-            analysed = await self.pool.map_chunks(analyze_many, plan.requests)
+            analysed = await self.pool.map_chunks(analyze_many, plan.requests, stage="nlp")
             for (index, _), outcome in zip(
                 accepted, finish(plan, analysed, self.config, origins), strict=True
             ):

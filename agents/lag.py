@@ -7,6 +7,7 @@ Polled with clients of its own rather than through Faust's consumer, so lag keep
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -130,11 +131,28 @@ class LagMonitor(mode.Service):
 
     @mode.Service.task
     async def _poll_forever(self) -> None:
+        unreachable_since: float | None = None
         while not self.should_stop:
             try:
                 await self.poll()
             except Exception as exc:
-                log.warning("Cannot read consumer lag from Kafka: %r", exc)
+                # One line when Kafka goes away, not one per poll: an outage must not flood logs.
+                if unreachable_since is None:
+                    unreachable_since = time.monotonic()
+                    log.warning(
+                        "Kafka is unreachable (%s: %s); worker not ready, retrying every %gs",
+                        type(exc).__name__,
+                        exc,
+                        self.interval,
+                    )
+                else:
+                    log.debug("Kafka still unreachable: %r", exc)
                 # Reconnect next time: a broken client may not recover by itself.
                 await self._close()
+            else:
+                if unreachable_since is not None:
+                    log.warning(
+                        "Kafka is reachable again after %.0fs", time.monotonic() - unreachable_since
+                    )
+                    unreachable_since = None
             await self.sleep(self.interval)

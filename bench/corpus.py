@@ -69,7 +69,8 @@ def _variant(k: int, seed: int) -> Article:
     keep = rng.uniform(0.45, 0.75)
     chosen = [p for p in paragraphs if rng.random() < keep] or [rng.choice(paragraphs)]
     target = sum(len(p) for p in paragraphs)
-    other_id, others = bodies[((k - 1) % len(bodies) + rng.randrange(1, len(bodies))) % len(bodies)]
+    # Another body than the variant's own.
+    _, others = bodies[((k - 1) % len(bodies) + rng.randrange(1, len(bodies))) % len(bodies)]
     start = rng.randrange(len(others))
     extra: list[str] = []
     length = sum(len(p) for p in chosen)

@@ -45,6 +45,8 @@ __all__ = [
     "kafka_version",
     "local_broker",
     "new_cluster_id",
+    "scram_listener_properties",
+    "scram_user_format_args",
     "wait_until_ready",
 ]
 
@@ -744,6 +746,39 @@ class LocalBroker:
 def _escape_property(value: str) -> str:
     # java.util.Properties treats a backslash as an escape character.
     return value.replace("\\", "\\\\").replace("\n", "\\n")
+
+
+def scram_listener_properties(
+    *, host: str, port: int, controller_port: int, sasl_port: int, mechanism: str = "SCRAM-SHA-512"
+) -> dict[str, str]:
+    """Return extra_properties adding a SASL_PLAINTEXT listener on sasl_port (SCRAM mechanism).
+
+    The PLAINTEXT listener stays for the readiness probe and inter-broker traffic; clients that
+    connect to sasl_port must authenticate. Users come from `scram_user_format_args`.
+    """
+    return {
+        "listeners": (
+            f"PLAINTEXT://{host}:{port},SASL_PLAINTEXT://{host}:{sasl_port},"
+            f"CONTROLLER://{host}:{controller_port}"
+        ),
+        "advertised.listeners": f"PLAINTEXT://{host}:{port},SASL_PLAINTEXT://{host}:{sasl_port}",
+        "listener.security.protocol.map": (
+            "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT"
+        ),
+        "sasl.enabled.mechanisms": mechanism,
+        f"listener.name.sasl_plaintext.{mechanism.lower()}.sasl.jaas.config": (
+            "org.apache.kafka.common.security.scram.ScramLoginModule required;"
+        ),
+    }
+
+
+def scram_user_format_args(
+    username: str, password: str, mechanism: str = "SCRAM-SHA-512"
+) -> list[str]:
+    """Return StorageTool format arguments creating a SCRAM user (for LocalBroker format_args)."""
+    if not re.fullmatch(r"[A-Za-z0-9_.-]+", username + password):
+        raise ValueError("SCRAM test users need [A-Za-z0-9_.-] names and passwords")
+    return ["--add-scram", f"{mechanism}=[name={username},password={password}]"]
 
 
 def local_broker(settings: Settings) -> LocalBroker:

@@ -26,11 +26,16 @@ class KafkaUnavailableError(OperatorError):
 
 
 def _unavailable(settings: Settings, exc: BaseException) -> KafkaUnavailableError:
-    hint = (
-        "start the local broker with `newsflow broker start`"
-        if settings.uses_local_broker
-        else "check NEWSFLOW_KAFKA_BOOTSTRAP_SERVERS and the security settings"
-    )
+    if settings.kafka_security_protocol.startswith("SASL"):
+        # aiokafka reports a refused login as a failed bootstrap; say what is most likely.
+        hint = (
+            "if the address is right, authentication failed: check NEWSFLOW_KAFKA_SASL_USERNAME, "
+            "NEWSFLOW_KAFKA_SASL_PASSWORD and NEWSFLOW_KAFKA_SASL_MECHANISM"
+        )
+    elif settings.uses_local_broker:
+        hint = "start the local broker with `newsflow broker start`"
+    else:
+        hint = "check NEWSFLOW_KAFKA_BOOTSTRAP_SERVERS and the security settings"
     return KafkaUnavailableError(
         f"cannot reach Kafka at {settings.bootstrap_servers} ({type(exc).__name__}: {exc}); {hint}"
     )

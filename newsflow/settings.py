@@ -60,6 +60,18 @@ class Settings(BaseSettings):
     lag_interval_seconds: float = Field(
         default=10.0, gt=0, description="How often consumer lag is read from Kafka."
     )
+    consumer_session_timeout_seconds: float = Field(
+        default=60.0, ge=6, le=90, description="A silent worker leaves the group after this."
+    )
+    stage_timeout_seconds: float = Field(
+        default=120.0, gt=0, description="Time budget of a pool chunk, then of each article alone."
+    )
+    test_fault_injection: str | None = Field(
+        default=None,
+        pattern=r"^(crash|hang|raise):.+$",
+        description="Test hook, off by default: KIND:MARKER makes pool children crash, hang or "
+        "raise on articles containing MARKER.",
+    )
 
     # Pipeline
     spacy_model: str = "en_core_web_sm"

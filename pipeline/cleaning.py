@@ -28,6 +28,8 @@ STAGE = "cleaning"
 
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _INVISIBLE = re.compile(r"[\u00ad\u200b-\u200d\u2060\ufeff]")
+# Terminal escapes and bidi overrides are never article text; they could disguise what follows.
+_UNSAFE_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
 _LETTER = re.compile(r"[^\W\d_]")
@@ -65,9 +67,18 @@ def content_hash(text: str) -> str:
 def normalise_text(text: str) -> str:
     """Return `text` with mojibake fixed, NFC, runs of spaces folded and paragraphs kept."""
     text = ftfy.fix_text(text, uncurl_quotes=False, fix_line_breaks=True)
-    text = unicodedata.normalize("NFC", _INVISIBLE.sub("", text))
+    text = _UNSAFE_CONTROL.sub(" ", _INVISIBLE.sub("", text))
+    text = unicodedata.normalize("NFC", text)
     lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+
+
+def clean_field(value: str | None) -> str | None:
+    """Return a metadata field (title, author) as one normalised line, or None if empty."""
+    if value is None:
+        return None
+    line = " ".join(normalise_text(value).split())
+    return line or None
 
 
 def _reject_binary(content: str) -> None:
@@ -144,8 +155,8 @@ def clean(raw: RawArticle, config: PipelineConfig) -> CleanedArticle:
         text=text,
         content_hash=content_hash(text),
         language=language,
-        title=title,
-        author=author or stripped.byline,
+        title=clean_field(title),
+        author=clean_field(author or stripped.byline),
         published_at=published_at,
         report=report.model_dump(),
         minhash=(

@@ -1,0 +1,127 @@
+"""Profile a `newsflow worker` under load: CPU by process, and py-spy stacks of the worker tree.
+
+Starts a local broker and one worker (pool of `cores` processes), warms it up, then feeds
+`--articles` corpus articles at full speed while py-spy samples the worker and its pool children
+(active samples only) and /proc gives every process's CPU time (worker, children, broker, this
+feeder). Writes py-spy's collapsed stacks and prints a summary: CPU seconds per process and the
+heaviest frames, inclusive, of the parent and of the children.
+
+    .venv/bin/python -m bench.profile_worker --articles 300 --out docs/profiles/worker.txt
+
+py-spy is not a project dependency: `.venv/bin/pip install py-spy` first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench import corpus, workers
+from bench.rss import tree
+from bench.throughput import CACHE, Stage, exchange
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """Return the user + system CPU seconds a process has used (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICK
+
+
+def summarise(raw: Path, top: int = 25) -> list[str]:
+    """Return the heaviest inclusive frames of the parent and of the pool children in `raw`."""
+    inclusive: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
+    totals: collections.Counter[str] = collections.Counter()
+    for line in raw.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        frames = stack.split(";")
+        nested = len(frames) > 1 and frames[1].startswith("process ")
+        kind = "parent"
+        if nested:
+            kind = "pool children" if "spawn_main" in frames[1] else "other children"
+        totals[kind] += int(count)
+        seen = set()
+        for frame in frames[2 if nested else 1 :]:
+            name = re.sub(r":\d+\)$", ")", frame)
+            if name not in seen:
+                seen.add(name)
+                inclusive[kind][name] += int(count)
+    lines = []
+    for kind, total in totals.most_common():
+        lines.append(f"\n{kind}: {total} samples, heaviest frames (inclusive)")
+        for name, count in inclusive[kind].most_common(top):
+            lines.append(f"  {100 * count / total:5.1f}%  {name}")
+    return lines
+
+
+def main() -> None:
+    """Profile one loaded worker and print the summary (also written to --out)."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--articles", type=int, default=300)
+    parser.add_argument("--rate", type=int, default=50, help="py-spy samples per second")
+    parser.add_argument("--out", type=Path, default=Path("profile.txt"))
+    args = parser.parse_args()
+    spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    from newsflow.broker import LocalBroker, free_port
+
+    cores = len(os.sched_getaffinity(0))
+    articles = corpus.build(args.articles + 4)
+    with tempfile.TemporaryDirectory(prefix="newsflow-profile-") as tmp:
+        home = Path(tmp)
+        broker = LocalBroker(
+            home / "kafka", port=free_port(), controller_port=free_port(), cache_dir=CACHE / "kafka"
+        )
+        with broker:
+            stage = Stage(broker.bootstrap_servers, home)
+            with stage.workers(workers.NEWSFLOW_WORKER, 1, cores) as pids:
+                exchange(stage, articles[:4], "warm-up", timeout=300)
+                raw = home / "stacks.txt"
+                command = [spy, "record", "--subprocesses", "--nonblocking", "-r", str(args.rate)]
+                recorder = subprocess.Popen(
+                    [*command, "-p", str(pids[0]), "-f", "raw", "-o", str(raw)],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.STDOUT,
+                )
+                time.sleep(1)
+                watched = {
+                    **{pid: "worker" for pid in tree(pids[0])[:1]},
+                    **{pid: "pool child / helper" for pid in tree(pids[0])[1:]},
+                    broker.status().pid or 0: "kafka broker (java)",
+                    os.getpid(): "feeder + reader (this script)",
+                }
+                before = {pid: cpu_seconds(pid) for pid in watched}
+                run = exchange(stage, articles[4:], "load")
+                used = {pid: cpu_seconds(pid) - before[pid] for pid in watched}
+                recorder.send_signal(signal.SIGINT)
+                recorder.wait(60)
+                lines = [
+                    f"{run.articles} articles in {run.seconds:.1f} s ({run.per_second:.2f}/s), "
+                    f"{cores} cores = {cores * run.seconds:.1f} CPU-seconds available",
+                    "",
+                    "CPU seconds by process during the load:",
+                ]
+                for pid, name in watched.items():
+                    share = used[pid] / (cores * run.seconds)
+                    lines.append(f"  {used[pid]:7.1f} s  {100 * share:5.1f}%  {name} ({pid})")
+                lines += summarise(raw)
+                args.out.parent.mkdir(parents=True, exist_ok=True)
+                args.out.write_text("\n".join(lines) + "\n")
+                shutil.copy(raw, args.out.with_suffix(".stacks"))
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

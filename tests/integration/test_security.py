@@ -1,0 +1,152 @@
+"""SASL/SCRAM-SHA-512 through settings against a dedicated real broker: the worker and the CLI
+authenticate and process, wrong credentials are refused with a clear one-line error, and the
+password never shows up in logs, metrics or error messages."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from newsflow.broker import (
+    LocalBroker,
+    free_port,
+    scram_listener_properties,
+    scram_user_format_args,
+)
+from tests.conftest import NEWSFLOW, REPO, wait_for
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+USER = "newsflow-worker"
+PASSWORD = f"Pw-{uuid.uuid4().hex}"
+
+
+@pytest.fixture(scope="module")
+def sasl_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Bootstrap servers of a broker whose SASL_PLAINTEXT listener requires SCRAM-SHA-512."""
+    port, controller, sasl = free_port(), free_port(), free_port()
+    broker = LocalBroker(
+        tmp_path_factory.mktemp("kafka-sasl"),
+        port=port,
+        controller_port=controller,
+        cache_dir=REPO / ".cache" / "kafka",
+        extra_properties=scram_listener_properties(
+            host="127.0.0.1", port=port, controller_port=controller, sasl_port=sasl
+        ),
+        format_args=scram_user_format_args(USER, PASSWORD),
+    )
+    broker.start()
+    try:
+        yield f"127.0.0.1:{sasl}"
+    finally:
+        broker.stop()
+
+
+def sasl_env(make_env, bootstrap: str, password: str = PASSWORD):
+    return make_env(
+        kafka_bootstrap_servers=bootstrap,
+        kafka_security_protocol="SASL_PLAINTEXT",
+        kafka_sasl_mechanism="SCRAM-SHA-512",
+        kafka_sasl_username=USER,
+        kafka_sasl_password=password,
+    )
+
+
+def cli(env, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*NEWSFLOW, *args],
+        env=env.process_env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=REPO,
+    )
+
+
+def listening_addresses(port: int) -> set[str]:
+    """Return the local addresses (hex, from /proc/net/tcp*) listening on `port`."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            address, hex_port = fields[1].rsplit(":", 1)
+            if fields[3] == "0A" and int(hex_port, 16) == port:  # 0A: LISTEN
+                found.add(address)
+    return found
+
+
+def test_worker_and_cli_authenticate_and_never_leak_the_password(
+    sasl_bootstrap, make_env, start_worker, tmp_path
+) -> None:
+    env = sasl_env(make_env, sasl_bootstrap)
+    settings = env.settings()
+    created = cli(env, "topics", "create")
+    assert created.returncode == 0, created.stderr
+    worker = start_worker(env)
+
+    articles = tmp_path / "articles.jsonl"
+    ids = [f"sec-{i}-{uuid.uuid4().hex[:6]}" for i in range(3)]
+    articles.write_text(
+        "".join(
+            json.dumps({"id": i, "content": "Germany lifted the ban on Friday, officials said."})
+            + "\n"
+            for i in ids
+        )
+    )
+    fed = cli(env, "feed", str(articles))
+    assert fed.returncode == 0, fed.stderr
+    followed = cli(
+        env, "subscribe", "--topic", "enriched", "--from", "earliest", "--max", "3",
+        "--idle-timeout", "150", "--format", "json",
+    )  # fmt: skip
+    assert followed.returncode == 0, followed.stderr + worker.log_text()[-3000:]
+    assert {json.loads(line)["id"] for line in followed.stdout.splitlines()} == set(ids)
+
+    url = f"http://127.0.0.1:{settings.metrics_port}/metrics"
+    with urllib.request.urlopen(url, timeout=10) as response:
+        metrics = response.read().decode()
+    assert "newsflow_outcomes_total" in metrics
+    # The metrics server binds where NEWSFLOW_METRICS_HOST says (127.0.0.1), not everywhere.
+    assert listening_addresses(settings.metrics_port) == {"0100007F"}
+
+    assert worker.stop() == 0
+    for where, text in {
+        "worker log": worker.log_text(),
+        "metrics": metrics,
+        "cli stderr": created.stderr + fed.stderr + followed.stderr,
+        "cli stdout": created.stdout + fed.stdout,
+    }.items():
+        assert PASSWORD not in text, where
+        assert USER not in text or where != "metrics", where
+
+
+def test_wrong_credentials_are_refused_with_a_clear_error(
+    sasl_bootstrap, make_env, start_worker
+) -> None:
+    wrong = f"Wrong-{uuid.uuid4().hex}"
+    env = sasl_env(make_env, sasl_bootstrap, password=wrong)
+    refused = cli(env, "topics", "create")
+    assert refused.returncode == 2
+    assert "invalid credentials" in refused.stderr
+    assert "authentication failed: check NEWSFLOW_KAFKA_SASL_USERNAME" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert wrong not in refused.stderr + refused.stdout
+
+    fed = cli(env, "feed", "-", stdin="Germany lifted the ban.")
+    assert fed.returncode != 0 and "Traceback" not in fed.stderr
+    assert wrong not in fed.stderr + fed.stdout
+
+    worker = start_worker(env)
+    assert wait_for(lambda: worker.process.poll() is not None, 120), "worker kept running"
+    log = worker.log_text()
+    assert worker.process.returncode != 0
+    assert "invalid credentials" in log or "security settings" in log, log[-2000:]
+    assert log.count("Traceback") == 0, log[-3000:]
+    assert wrong not in log

@@ -1,0 +1,29 @@
+"""The throughput benchmark's fixed corpus, and the pool's size-balanced chunks it motivated."""
+
+from __future__ import annotations
+
+from agents.pool import balanced_groups
+from bench import corpus
+
+
+def test_corpus_is_fixed_distinct_and_realistic() -> None:
+    first, again = corpus.build(40), corpus.build(40)
+    assert first == again
+    assert first[0].source == "sample"
+    assert len({a.text for a in first}) == 40
+    assert all(a.words >= 50 for a in first)
+    assert corpus.duplicates(first) == []
+
+
+def test_balanced_groups_cover_every_item_once_in_order() -> None:
+    sizes = [9000, 300, 400, 8000, 500, 700, 600, 1000]
+    groups = balanced_groups(sizes, 2)
+    assert sorted(i for g in groups for i in g) == list(range(len(sizes)))
+    assert all(g == sorted(g) for g in groups)
+    totals = [sum(sizes[i] for i in g) for g in groups]
+    assert max(totals) - min(totals) <= 1000
+
+
+def test_balanced_groups_never_returns_empty_groups() -> None:
+    assert balanced_groups([5], 3) == [[0]]
+    assert balanced_groups([1, 1], 1) == [[0, 1]]

@@ -1,0 +1,75 @@
+"""The stage pool isolates poison pills: a crashing, hanging or raising article is dead-lettered
+after two attempts and the rest of its batch is processed (real child processes, no Kafka)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from agents.pool import ATTEMPTS, StagePool
+from pipeline.config import PipelineConfig
+from pipeline.process import clean_many
+from schemas import RawArticle
+
+pytestmark = pytest.mark.slow
+
+CLEANING_ONLY = PipelineConfig(stages=("cleaning",))
+
+
+def run_batch(fault: str | None, contents: list[str], processes: int = 2) -> tuple[list[Any], int]:
+    async def run() -> tuple[list[Any], int]:
+        pool = StagePool(CLEANING_ONLY, processes, stage_timeout=5.0, fault=fault)
+        await pool.on_start()
+        try:
+            items = [RawArticle(content=c).model_dump(mode="json") for c in contents]
+            results = await pool.map_chunks(clean_many, items, stage="cleaning")
+            # The pool still works after isolating the poison pill.
+            again = await pool.map_chunks(clean_many, items[:1], stage="cleaning")
+            assert "cleaned" in again[0]
+            return results, pool.restarts
+        finally:
+            await pool.on_stop()
+
+    return asyncio.run(run())
+
+
+CONTENTS = [
+    "Germany lifted the ban on Friday.",
+    "France eased the rules. POISON here.",
+    "Spain approved the plan on Monday.",
+    "Italy suspended the tariffs.",
+]
+
+
+@pytest.mark.parametrize(
+    ("kind", "reason", "error_type"),
+    [
+        ("crash", "stage_error", "BrokenProcessPool"),
+        ("raise", "stage_error", "RuntimeError"),
+        ("hang", "stage_timeout", "TimeoutError"),
+    ],
+)
+def test_poison_pill_is_rejected_and_the_rest_processed(
+    kind: str, reason: str, error_type: str
+) -> None:
+    results, restarts = run_batch(f"{kind}:POISON", CONTENTS)
+    assert [("cleaned" in r) for r in results] == [True, False, True, True]
+    rejected = results[1]["rejected"]
+    assert rejected["reason"] == reason
+    assert rejected["error_type"] == error_type
+    assert rejected["stage"] == "cleaning"
+    assert f"{ATTEMPTS} attempts" in rejected["message"]
+    assert results[0]["cleaned"]["text"] == "Germany lifted the ban on Friday."
+    assert restarts == 2  # once for the chunk, once after the article failed alone
+
+
+def test_without_fault_nothing_restarts() -> None:
+    results, restarts = run_batch(None, CONTENTS, processes=1)
+    assert all("cleaned" in r for r in results)
+    assert restarts == 0
+
+
+def test_fault_hook_is_off_without_processes() -> None:
+    assert StagePool(CLEANING_ONLY, 0, fault="crash:POISON").fault is None

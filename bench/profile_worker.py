@@ -3,8 +3,9 @@
 Starts a local broker and one worker (pool of `cores` processes), warms it up, then feeds
 `--articles` corpus articles at full speed while py-spy samples the worker and its pool children
 (active samples only) and /proc gives every process's CPU time (worker, children, broker, this
-feeder). Writes py-spy's collapsed stacks and prints a summary: CPU seconds per process and the
-heaviest frames, inclusive, of the parent and of the children.
+feeder). Prints and writes a summary: CPU seconds per process and the
+chosen frames' inclusive shares and the top frames by own time, for the parent and the
+children.
 
     .venv/bin/python -m bench.profile_worker --articles 300 --out docs/profiles/worker.txt
 
@@ -41,28 +42,67 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / _TICK
 
 
-def summarise(raw: Path, top: int = 25) -> list[str]:
-    """Return the heaviest inclusive frames of the parent and of the pool children in `raw`."""
+# Frames worth a line of their own, by process kind (inclusive time; substring match).
+_CHILD_FRAMES = (
+    "clean_many",
+    "strip_furniture",
+    "detect_language",
+    "minhash_signature",
+    "analyze_many",
+    "Language.pipe",
+    "Tok2Vec.predict",
+    "Tagger.predict",
+    "AttributeRuler.__call__",
+    "Lemmatizer.__call__",
+    "newline_sentences",
+    "EntityRules.__call__",
+    "_analyze_doc",
+    "extract_entities",
+    "detect_policy_changes",
+    "model_dump",
+)
+_PARENT_FRAMES = (
+    "process_articles",
+    "parse_raw",
+    "map_chunks",
+    "plan_analysis",
+    "check_and_add",
+    "finish",
+    "_publish",
+    "model_dump_json",
+    "LagMonitor",
+    "Consumer",
+)
+
+
+def summarise(raw: Path, top: int = 15) -> list[str]:
+    """Return, per process kind in `raw`, chosen frames' inclusive and the top self shares."""
     inclusive: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
+    own: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
     totals: collections.Counter[str] = collections.Counter()
     for line in raw.read_text().splitlines():
-        stack, _, count = line.rpartition(" ")
-        frames = stack.split(";")
+        stack, _, text = line.rpartition(" ")
+        count = int(text)
+        frames = [re.sub(r":\d+\)$", ")", f) for f in stack.split(";")]
         nested = len(frames) > 1 and frames[1].startswith("process ")
         kind = "parent"
         if nested:
             kind = "pool children" if "spawn_main" in frames[1] else "other children"
-        totals[kind] += int(count)
-        seen = set()
-        for frame in frames[2 if nested else 1 :]:
-            name = re.sub(r":\d+\)$", ")", frame)
-            if name not in seen:
-                seen.add(name)
-                inclusive[kind][name] += int(count)
+        frames = frames[2 if nested else 1 :]
+        totals[kind] += count
+        own[kind][frames[-1] if frames else "?"] += count
+        for name in set(frames):
+            inclusive[kind][name] += count
     lines = []
     for kind, total in totals.most_common():
-        lines.append(f"\n{kind}: {total} samples, heaviest frames (inclusive)")
-        for name, count in inclusive[kind].most_common(top):
+        chosen = _PARENT_FRAMES if kind == "parent" else _CHILD_FRAMES
+        lines.append(f"\n{kind}: {total} samples; chosen frames, inclusive")
+        for marker in chosen:
+            count = sum(n for name, n in inclusive[kind].items() if name.startswith(marker))
+            if count:
+                lines.append(f"  {100 * count / total:5.1f}%  {marker}")
+        lines.append(f"{kind}: top frames by own time")
+        for name, count in own[kind].most_common(top):
             lines.append(f"  {100 * count / total:5.1f}%  {name}")
     return lines
 
@@ -72,7 +112,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--articles", type=int, default=300)
     parser.add_argument("--rate", type=int, default=50, help="py-spy samples per second")
-    parser.add_argument("--out", type=Path, default=Path("profile.txt"))
+    parser.add_argument("--out", type=Path, default=Path("profile.txt"), help="the summary")
+    parser.add_argument("--stacks", type=Path, default=None, help="also keep py-spy's stacks")
     args = parser.parse_args()
     spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
     from newsflow.broker import LocalBroker, free_port
@@ -119,7 +160,8 @@ def main() -> None:
                 lines += summarise(raw)
                 args.out.parent.mkdir(parents=True, exist_ok=True)
                 args.out.write_text("\n".join(lines) + "\n")
-                shutil.copy(raw, args.out.with_suffix(".stacks"))
+                if args.stacks:
+                    shutil.copy(raw, args.stacks)
     print("\n".join(lines))
 
 

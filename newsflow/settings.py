@@ -48,8 +48,9 @@ class Settings(BaseSettings):
 
     # Worker
     consumer_group: str = "newsflow"
-    batch_size: int = Field(default=32, ge=1, description="Max articles per processing batch.")
-    batch_wait_seconds: float = Field(default=0.25, gt=0, description="Max wait to fill a batch.")
+    # 16 / 0.05 s: measured p99 at half load 0.94 s vs 1.44 s for 32 / 0.25 s, same throughput.
+    batch_size: int = Field(default=16, ge=1, description="Max articles per processing batch.")
+    batch_wait_seconds: float = Field(default=0.05, gt=0, description="Max wait to fill a batch.")
     processes: int = Field(
         default_factory=_default_processes, ge=0, description="NLP process pool size (0: inline)."
     )

@@ -17,6 +17,7 @@ from typing import Any
 import faust
 from faust.worker import Worker
 
+from agents.topics import declare_topics
 from newsflow.settings import Settings
 
 
@@ -37,17 +38,8 @@ def create_app(settings: Settings) -> faust.App:
         topic_disable_leader=True,
     )
 
-    def topic(name: str) -> faust.TopicT:
-        return app.topic(
-            name,
-            key_type=bytes,
-            value_type=bytes,
-            key_serializer="raw",
-            value_serializer="raw",
-            partitions=settings.topic_partitions,
-        )
-
-    source, sink = topic(settings.topic_raw), topic(settings.topic_enriched)
+    topics = declare_topics(app, settings)
+    source, sink = topics.raw, topics.enriched
 
     async def passthrough(stream: faust.StreamT) -> Any:
         async for events in stream.noack_take(

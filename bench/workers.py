@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import signal
 import subprocess
 import sys
 import time
@@ -10,6 +9,8 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+
+from newsflow.processes import stop_process
 
 REPO = Path(__file__).resolve().parent.parent
 NEWSFLOW_WORKER = ["-m", "newsflow", "worker"]
@@ -53,13 +54,7 @@ class Worker:
 
     def stop(self, timeout: float = 30.0) -> None:
         """Stop the worker gracefully (SIGTERM), killing it after `timeout` seconds."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process, timeout)
 
 
 def start(command: list[str], env: dict[str, str], log: Path, metrics_port: int = 0) -> Worker:

@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import json
 import os
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +18,7 @@ from newsflow.errors import OperatorError
 from newsflow.feeds import feed
 from newsflow.inputs import read_inputs
 from newsflow.kafka import end_offsets, ensure_topics
+from newsflow.processes import stop_process
 from newsflow.settings import Settings
 from newsflow.subscribe import Event, events
 from newsflow.views import summary_row
@@ -41,17 +41,6 @@ def _start_worker(settings: Settings, log_path: Path) -> subprocess.Popen[bytes]
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
         )
-
-
-def _stop_worker(process: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
-    if process.poll() is not None:
-        return
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 def _tail(path: Path, lines: int = 15) -> str:
@@ -152,6 +141,6 @@ def run_demo(settings: Settings, *, keep_running: bool, as_json: bool, timeout: 
         return 0
     finally:
         if worker is not None:
-            _stop_worker(worker)
+            stop_process(worker)
         if broker is not None:
             broker.stop()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -132,14 +131,9 @@ class WorkerProcess:
 
     def stop(self, timeout: float = 30.0) -> int:
         """Stop the worker gracefully (SIGTERM) and return its exit code."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        return self.process.returncode
+        from newsflow.processes import stop_process
+
+        return stop_process(self.process, timeout)
 
 
 @pytest.fixture

@@ -70,6 +70,18 @@ class Env:
         names = {k.removeprefix("NEWSFLOW_").lower(): v for k, v in self.vars.items()}
         return Settings(**names)
 
+    def cli(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        """Return the finished `newsflow ARGS` run in this environment (output captured)."""
+        return subprocess.run(
+            [*NEWSFLOW, *args],
+            capture_output=True,
+            text=True,
+            cwd=REPO,
+            env=self.process_env,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+        )
+
     def create_topics(self) -> None:
         """Create this environment's topics, as `newsflow topics create` would."""
         import asyncio

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.conftest import NEWSFLOW, REPO
 from tests.kafka_helpers import consume_until, produce
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -40,25 +38,11 @@ def test_replay_reprocesses_with_identical_ids(make_env, start_worker) -> None:
     first = enriched(3)
     assert len(first) == 3, worker.log_text()[-3000:]
 
-    refused = subprocess.run(
-        [*NEWSFLOW, "replay", "--since", before.isoformat()],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        env=env.process_env,
-        timeout=60,
-    )
+    refused = env.cli("replay", "--since", before.isoformat())
     assert refused.returncode == 2 and "stop its workers" in refused.stderr
     assert worker.stop() is not None
 
-    rewound = subprocess.run(
-        [*NEWSFLOW, "replay", "--since", before.isoformat()],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        env=env.process_env,
-        timeout=60,
-    )
+    rewound = env.cli("replay", "--since", before.isoformat())
     assert rewound.returncode == 0, rewound.stderr
     start_worker(env)
     both = enriched(6)

@@ -111,10 +111,13 @@ def create_app(settings: Settings) -> tuple[faust.App, Topics]:
 
     async def enrich_agent(stream: faust.StreamT) -> Any:
         try:
-            async for _ in process_articles(
-                handler, stream, settings.batch_size, settings.batch_wait_seconds
-            ):
-                pass
+            await process_articles(
+                handler,
+                stream,
+                settings.batch_size,
+                settings.batch_wait_seconds,
+                settings.max_in_flight,
+            )
         except Exception as exc:
             # Un-acked input is only replayed by a fresh consumer: stop the worker rather than
             # let Faust restart the agent past it.

@@ -124,6 +124,11 @@ class WorkerMetrics:
             ["direction", "status"],
             registry=registry,
         )
+        self.nlp_truncated = Counter(
+            "newsflow_nlp_truncated",
+            "Enriched articles whose entity and policy stages read only a prefix of clean_text.",
+            registry=registry,
+        )
         self.languages_seen = Counter(
             "newsflow_article_languages",
             "Enriched articles (duplicates included) per detected language.",
@@ -185,6 +190,8 @@ class WorkerMetrics:
         kind = OUTCOME_DUPLICATE if duplicate else OUTCOME_ENRICHED
         self.outcomes.labels(outcome=kind, reason="").inc()
         self.languages_seen.labels(language=self.language_label(outcome.language)).inc()
+        if outcome.processing.analysed_chars is not None:
+            self.nlp_truncated.inc()
         for stage, seconds in outcome.processing.stages.items():
             self.stage_duration.labels(stage=stage).observe(seconds)
         if not duplicate:

@@ -5,6 +5,11 @@ outside the stage's own error handling, or overruns the stage timeout is isolate
 replaced and each article of the chunk is retried alone in the fresh pool within the timeout.
 An article that fails alone too is a poison pill: it comes back as a rejection (dead letter)
 after two attempts, and the batch, hence the partition, moves on.
+
+Several batches may use the pool at once (the worker pipelines them). A child's death fails every
+chunk queued in its pool, so isolation is exclusive: it stops new chunks, lets the chunks already
+in the pool finish or fail, and only then retries articles alone, so that an article is never
+blamed for another's crash.
 """
 
 from __future__ import annotations
@@ -135,6 +140,15 @@ class StagePool(mode.Service):
         self.model_version: str | None = None
         self.ready = False
         self.restarts = 0
+        # Isolation is exclusive (see the module's docstring): chunks wait for `_open`,
+        # isolation waits for `_drained`, one isolation at a time.
+        self._open = asyncio.Event()
+        self._open.set()
+        self._drained = asyncio.Event()
+        self._drained.set()
+        self._running = 0
+        self._isolating = asyncio.Lock()
+        self._generation = 0  # how many times the children were replaced
 
     async def on_start(self) -> None:
         """Start the children and wait until each has loaded the model."""
@@ -175,6 +189,7 @@ class StagePool(mode.Service):
         """Replace the pool: kill its children (hung or not) and start fresh ones."""
         self.ready = False
         self.restarts += 1
+        self._generation += 1
         executor, self._executor = self._executor, None
         if isinstance(executor, concurrent.futures.ProcessPoolExecutor):
             # The executor has no public way to stop a hung child; its process table does.
@@ -197,49 +212,103 @@ class StagePool(mode.Service):
             return []
         if self._executor is None:
             raise RuntimeError("stage pool is not running")
-        loop = asyncio.get_running_loop()
         if self.processes == 0:
             # A thread cannot be killed: no timeout or isolation without processes.
+            loop = asyncio.get_running_loop()
             return await loop.run_in_executor(self._executor, func, items, self.config)
         groups = balanced_groups(
             [_size(item) for item in items], max(1, min(self.processes, len(items)))
         )
-        futures = [
-            loop.run_in_executor(
-                self._executor,
-                _run_chunk,
-                func,
-                [items[i] for i in group],
-                self.config,
-                self.fault,
-            )
-            for group in groups
-        ]
-        await asyncio.wait(futures, timeout=self.stage_timeout)
+        results: list[dict[str, Any]] = [{}] * len(items)
+        failed, generation = await self._run_chunks(func, items, groups, results)
+        if failed:
+            await self._isolate(func, items, failed, results, stage, generation)
+        return results
+
+    async def _run_chunks(
+        self,
+        func: StageFunc,
+        items: list[Any],
+        groups: list[list[int]],
+        results: list[dict[str, Any]],
+    ) -> tuple[list[tuple[list[int], BaseException | None]], int]:
+        """Fill `results` from one chunk per group; return the failed groups and the pool used."""
+        while not self._open.is_set():
+            await self._open.wait()
+        generation = self._generation
+        self._running += 1
+        self._drained.clear()
+        futures: list[asyncio.Future[list[dict[str, Any]]]] = []
+        try:
+            loop = asyncio.get_running_loop()
+            futures = [
+                loop.run_in_executor(
+                    self._executor,
+                    _run_chunk,
+                    func,
+                    [items[i] for i in group],
+                    self.config,
+                    self.fault,
+                )
+                for group in groups
+            ]
+            await asyncio.wait(futures, timeout=self.stage_timeout)
+        finally:
+            self._running -= 1
+            if self._running == 0:
+                self._drained.set()
         for future in futures:
             # Futures of killed children fail later; nobody else will read them.
             future.add_done_callback(lambda f: f.cancelled() or f.exception())
-        results: list[dict[str, Any]] = [{}] * len(items)
         failed: list[tuple[list[int], BaseException | None]] = []
         for group, future in zip(groups, futures, strict=True):
-            if future.done() and future.exception() is None:
+            if not future.done():
+                failed.append((group, None))  # overran the timeout
+            elif future.cancelled():
+                # Still queued when another batch's failure replaced the pool.
+                failed.append((group, concurrent.futures.CancelledError("pool replaced")))
+            elif future.exception() is not None:
+                failed.append((group, future.exception()))
+            else:
                 for index, result in zip(group, future.result(), strict=True):
                     results[index] = result
-                continue
-            failed.append((group, future.exception() if future.done() else None))
-        if failed:
-            for _, problem in failed:
-                log.warning(
-                    "%s chunk failed (%s); restarting the stage pool and retrying its articles "
-                    "one by one",
-                    stage,
-                    "timeout" if problem is None else type(problem).__name__,
-                )
-            await self.restart()
-            for group, _ in failed:
-                for index in group:
-                    results[index] = await self._alone(func, items[index], stage)
-        return results
+        return failed, generation
+
+    async def _isolate(
+        self,
+        func: StageFunc,
+        items: list[Any],
+        failed: list[tuple[list[int], BaseException | None]],
+        results: list[dict[str, Any]],
+        stage: str,
+        generation: int,
+    ) -> None:
+        """Replace the pool, then retry the failed chunks' articles alone, nothing else running.
+
+        `generation` is the pool the chunks ran in: if another batch's isolation replaced it
+        since, it is not replaced again.
+        """
+        for _, problem in failed:
+            log.warning(
+                "%s chunk failed (%s); restarting the stage pool and retrying its articles "
+                "one by one",
+                stage,
+                "timeout" if problem is None else type(problem).__name__,
+            )
+        async with self._isolating:
+            self._open.clear()
+            try:
+                if generation == self._generation:
+                    # Kills the children: chunks of other batches still in the pool fail at
+                    # once and queue here for their own retries.
+                    await self.restart()
+                while not self._drained.is_set():
+                    await self._drained.wait()
+                for group, _ in failed:
+                    for index in group:
+                        results[index] = await self._alone(func, items[index], stage)
+            finally:
+                self._open.set()
 
     async def _alone(self, func: StageFunc, item: Any, stage: str) -> dict[str, Any]:
         loop = asyncio.get_running_loop()

@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     # 16 / 0.05 s: measured p99 at half load 0.94 s vs 1.44 s for 32 / 0.25 s, same throughput.
     batch_size: int = Field(default=16, ge=1, description="Max articles per processing batch.")
     batch_wait_seconds: float = Field(default=0.05, gt=0, description="Max wait to fill a batch.")
+    max_in_flight: int = Field(
+        default=32, ge=1, description="Max articles in processing at once; batches overlap."
+    )
     processes: int = Field(
         default_factory=_default_processes, ge=0, description="NLP process pool size (0: inline)."
     )
@@ -81,6 +84,15 @@ class Settings(BaseSettings):
     max_content_chars: int = Field(default=5_000_000, ge=1)
     nlp_languages: tuple[str, ...] = Field(
         default=("en",), description="Languages the NLP stages analyse; others get clean text only."
+    )
+    # 100,000: twice the longest article of the throughput corpus; adds ~360 MiB to a pool child
+    # at most (200,000: ~660 MiB, too much with two children under a 2 GiB limit). Above
+    # 1,000,000 spaCy refuses the text. docs/benchmarks.md, "Long articles".
+    nlp_max_chars: int = Field(
+        default=100_000,
+        ge=1_000,
+        le=1_000_000,
+        description="Longer clean texts are analysed (entities, policy) on a prefix this long.",
     )
     html_precise: bool = Field(
         default=False, description="Slower, more precise HTML extraction (F1 0.974 vs 0.971)."
@@ -120,6 +132,7 @@ class Settings(BaseSettings):
             max_message_bytes=self.max_message_bytes,
             max_content_chars=self.max_content_chars,
             nlp_languages=tuple(self.nlp_languages),
+            nlp_max_chars=self.nlp_max_chars,
             html_precise=self.html_precise,
             dedupe_window=self.dedupe_window,
             dedupe_near_threshold=self.dedupe_near_threshold,

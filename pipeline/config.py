@@ -21,6 +21,9 @@ class PipelineConfig:
     min_clean_chars: int = 1
     nlp_languages: tuple[str, ...] = ("en",)
     nlp_batch_size: int = 16
+    # Longer clean texts are analysed on a prefix: parse time and memory grow with length
+    # (docs/benchmarks.md, "Long articles"), and spaCy refuses more than 1,000,000 characters.
+    nlp_max_chars: int = 100_000
     dedupe_window: int = 50_000
     pipeline_version: str = __version__
     # Cleaning: language detection (lingua) and in-stream duplicates (MinHash LSH).

@@ -6,14 +6,18 @@ between cleaning and the NLP stages:
     clean_many(raws) -> plan_analysis(..., dedupe) -> analyze_many(plan.requests) -> finish(...)
 
 `clean_many` and `analyze_many` take and return plain data so a worker can run them in a process
-pool; `enrich_batch` runs the same phases in-process for the CLI and tests.
+pool; `enrich_batch` runs the same phases in-process for the CLI and tests. A clean text longer
+than `config.nlp_max_chars` is analysed on a prefix (`analysis_prefix`), and its event says so in
+`processing.analysed_chars`.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import re
 import time
 import traceback
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -34,6 +38,14 @@ from schemas import (
 )
 
 NLP_STAGE = "nlp"
+
+# Where a long text may be cut, best first: a paragraph break, a sentence end, any whitespace.
+# Group 1 is the cut: the prefix ends before it.
+_CUT_POINTS: tuple[re.Pattern[str], ...] = (
+    re.compile(r"(\n)"),
+    re.compile(r"[.!?][\"'”’)\]]*(\s)"),
+    re.compile(r"(\s)"),
+)
 
 
 def _rejected(exc: Exception, stage: str) -> Rejected:
@@ -63,6 +75,24 @@ def clean_many(raws: list[dict[str, Any]], config: PipelineConfig) -> list[dict[
             {"cleaned": dataclasses.asdict(cleaned), "seconds": time.perf_counter() - started}
         )
     return results
+
+
+def analysis_prefix(text: str, max_chars: int) -> str:
+    """Return `text` if it has at most `max_chars` characters, else the prefix the NLP reads.
+
+    The prefix ends at the last paragraph break within the cap, else the last sentence end, else
+    the last whitespace (looking only at the second half of the allowance; a hard cut at the cap
+    when none is there), and starts at 0 so entity offsets stay offsets into `text`.
+    """
+    if len(text) <= max_chars:
+        return text
+    # A break in the first half would throw away more than half the allowance: cut later instead.
+    floor = max_chars // 2
+    for pattern in _CUT_POINTS:
+        last = deque(pattern.finditer(text, floor, max_chars + 1), maxlen=1)
+        if last:
+            return text[: last[0].start(1)].rstrip()
+    return text[:max_chars]
 
 
 def _analyze_doc(doc: Any, article_id: str, config: PipelineConfig) -> dict[str, Any]:
@@ -132,6 +162,8 @@ class Plan:
     skipped: list[dict[str, str]]
     requests: list[dict[str, str]] = field(default_factory=list)
     request_index: list[int] = field(default_factory=list)
+    analysed_chars: dict[int, int] = field(default_factory=dict)
+    """Input index -> length of the prefix requested, for texts cut to `nlp_max_chars`."""
 
 
 def _nlp_skip_reason(
@@ -152,7 +184,10 @@ def plan_analysis(
     config: PipelineConfig,
     dedupe: DuplicateIndex | None = None,
 ) -> Plan:
-    """Return the plan for a cleaned batch: duplicates marked, NLP requests for the rest."""
+    """Return the plan for a cleaned batch: duplicates marked, NLP requests for the rest.
+
+    A request's text is the clean text, or its `analysis_prefix` when longer than the cap.
+    """
     plan = Plan(raws=raws, cleaned=[], clean_seconds=[], duplicate_of=[], skipped=[])
     for index, (raw, result) in enumerate(zip(raws, clean_results, strict=True)):
         if "rejected" in result:
@@ -178,7 +213,10 @@ def plan_analysis(
             skipped = {s: reason for s in (entities.STAGE, policy.STAGE) if config.runs(s)}
         plan.skipped.append(skipped)
         if reason is None:
-            plan.requests.append({"article_id": raw.id, "text": cleaned.text})
+            text = analysis_prefix(cleaned.text, config.nlp_max_chars)
+            if len(text) < len(cleaned.text):
+                plan.analysed_chars[index] = len(text)
+            plan.requests.append({"article_id": raw.id, "text": text})
             plan.request_index.append(index)
     return plan
 
@@ -222,6 +260,7 @@ def finish(
                     model=ModelInfo.model_validate(model) if model else None,
                     stages=stages,
                     skipped=plan.skipped[index],
+                    analysed_chars=plan.analysed_chars.get(index),
                     cleaning=cleaned.cleaning_report(),
                     origin=origins[index] if origins else None,
                     ingested_at=raw.ingested_at,

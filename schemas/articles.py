@@ -123,6 +123,12 @@ class Processing(BaseModel):
     skipped: dict[str, str] = Field(
         default_factory=dict, description="Stage name -> why it did not run."
     )
+    analysed_chars: int | None = Field(
+        default=None,
+        ge=0,
+        description="Characters of clean_text the NLP stages read (a prefix, so entity offsets "
+        "hold), when the text was longer than the worker's NLP cap; null when all of it.",
+    )
     cleaning: CleaningReport | None = None
     origin: Origin | None = None
     ingested_at: datetime | None = None

@@ -149,6 +149,26 @@ def test_rejected_input_counts_as_deadletter_by_reason_only() -> None:
     assert value(registry, "newsflow_stage_duration_seconds_count", stage="total") == 0
 
 
+def test_article_analysed_on_a_prefix_counts_as_truncated(sample_text: str) -> None:
+    metrics, registry = new_metrics()
+    assert value(registry, "newsflow_nlp_truncated_total") == 0
+    short, cut = enrich_batch(
+        [
+            RawArticle(id="short", content="Germany lifted the ban."),
+            RawArticle(content=sample_text),
+        ],
+        PipelineConfig(nlp_max_chars=1_000),
+    )
+    assert isinstance(short, EnrichedArticle) and short.processing.analysed_chars is None
+    assert isinstance(cut, EnrichedArticle) and cut.processing.analysed_chars is not None
+
+    for outcome in (short, cut):
+        metrics.count_outcome(outcome, kafka_timestamp=None, now=time.time())
+
+    assert value(registry, "newsflow_nlp_truncated_total") == 1
+    assert value(registry, "newsflow_outcomes_total", outcome="enriched", reason="") == 2
+
+
 def test_language_labels_are_bounded() -> None:
     metrics, _ = new_metrics()
     assert metrics.language_label("en") == "en"

@@ -73,3 +73,30 @@ def test_without_fault_nothing_restarts() -> None:
 
 def test_fault_hook_is_off_without_processes() -> None:
     assert StagePool(CLEANING_ONLY, 0, fault="crash:POISON").fault is None
+
+
+@pytest.mark.parametrize("kind", ["crash", "hang"])
+def test_concurrent_batches_blame_only_the_poison_pill(kind: str) -> None:
+    """Another batch's chunks, killed with the pool, are retried, not dead-lettered."""
+    clean = [f"Country {n} eased the rules on Friday." for n in range(6)]
+
+    async def run() -> tuple[list[Any], list[Any], int]:
+        pool = StagePool(CLEANING_ONLY, 2, stage_timeout=5.0, fault=f"{kind}:POISON")
+        await pool.on_start()
+        try:
+            poisoned, healthy = (
+                [RawArticle(content=c).model_dump(mode="json") for c in contents]
+                for contents in (CONTENTS, clean)
+            )
+            first, second = await asyncio.gather(
+                pool.map_chunks(clean_many, poisoned, stage="cleaning"),
+                pool.map_chunks(clean_many, healthy, stage="cleaning"),
+            )
+            return first, second, pool.restarts
+        finally:
+            await pool.on_stop()
+
+    first, second, restarts = asyncio.run(run())
+    assert [("cleaned" in r) for r in first] == [True, False, True, True]
+    assert all("cleaned" in r for r in second)
+    assert restarts == 2

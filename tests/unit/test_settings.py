@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import ValidationError
 
 from newsflow.settings import Settings
 from tests.conftest import REPO
@@ -25,6 +26,16 @@ def test_environment_is_read_with_the_prefix(monkeypatch: pytest.MonkeyPatch) ->
     settings = Settings()
     assert settings.topic_raw == "firehose"
     assert settings.pipeline_config().stages == ("cleaning",)
+
+
+def test_nlp_cap_reaches_the_pipeline_within_spacys_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NEWSFLOW_NLP_MAX_CHARS", raising=False)
+    assert Settings().pipeline_config().nlp_max_chars == 100_000
+    monkeypatch.setenv("NEWSFLOW_NLP_MAX_CHARS", "250000")
+    assert Settings().pipeline_config().nlp_max_chars == 250_000
+    # spaCy refuses texts over 1,000,000 characters: a larger cap would bring E088 back.
+    with pytest.raises(ValidationError):
+        Settings(nlp_max_chars=1_000_001)
 
 
 def test_local_broker_is_used_only_without_bootstrap_servers() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from agents.pool import balanced_groups
 from bench import corpus
+from bench.throughput import balanced_layout, keyed_shares
 
 
 def test_corpus_is_fixed_distinct_and_realistic() -> None:
@@ -27,3 +28,15 @@ def test_balanced_groups_cover_every_item_once_in_order() -> None:
 def test_balanced_groups_never_returns_empty_groups() -> None:
     assert balanced_groups([5], 3) == [[0]]
     assert balanced_groups([1, 1], 1) == [[0, 1]]
+
+
+def test_balanced_layout_gives_every_partition_the_same_text() -> None:
+    articles = corpus.build(200)
+    layout = balanced_layout(articles, 4)
+    assert set(layout) == {a.id for a in articles}
+    totals = [sum(len(a.text) for a in articles if layout[a.id] == p) for p in range(4)]
+    assert max(totals) / min(totals) < 1.01
+    # Keyed by id, the same articles are far less even: what the balanced layout corrects.
+    shares = keyed_shares(articles, 4)
+    assert abs(sum(shares) - 1) < 1e-9
+    assert max(shares) / min(shares) > 1.01

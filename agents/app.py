@@ -75,6 +75,7 @@ def create_app(settings: Settings) -> tuple[faust.App, Topics]:
         settings.processes,
         stage_timeout=settings.stage_timeout_seconds,
         fault=settings.test_fault_injection,
+        on_restart=metrics.pool_restarts.inc,
     )
     health = Health(
         # Three missed lag reads (plus slack for a slow broker) before Kafka counts as gone.

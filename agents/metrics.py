@@ -6,7 +6,8 @@ pipeline detects), so no article id, entity name or free text ever becomes a ser
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import os
+from collections.abc import Iterable, Iterator
 
 from prometheus_client import (
     REGISTRY,
@@ -17,7 +18,9 @@ from prometheus_client import (
     Info,
     disable_created_metrics,
 )
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
+from agents.procstat import cpu_seconds, rss_bytes, tree
 from pipeline.intake import Rejected
 from schemas import DeadLetterReason, EnrichedArticle, EntityType, PolicyDirection, PolicyStatus
 
@@ -145,6 +148,12 @@ class WorkerMetrics:
             "Pipeline version and NLP model of this worker.",
             registry=registry,
         )
+        self.pool_restarts = Counter(
+            "newsflow_pool_restarts",
+            "Stage pool replacements: a chunk crashed its child, raised or overran the timeout.",
+            registry=registry,
+        )
+        registry.register(PoolProcesses())
         self._initialise(consumed_topics, produced_topics)
 
     def _initialise(self, consumed_topics: Iterable[str], produced_topics: Iterable[str]) -> None:
@@ -216,4 +225,32 @@ class WorkerMetrics:
                 "spacy_model": spacy_model,
                 "model_version": model_version or "",
             }
+        )
+
+
+class PoolProcesses:
+    """Collects, at each scrape, the CPU and memory of the worker's child processes.
+
+    prometheus-client's process collector sees only the worker's main process; the model runs
+    in the stage pool's children, which hold most of the memory a container limit must cover.
+    """
+
+    def __init__(self, pid: int | None = None) -> None:
+        self.pid = pid or os.getpid()
+        self._cpu: dict[int, float] = {}  # last reading per child, gone children included
+
+    def collect(self) -> Iterator[Metric]:
+        """Yield the children's CPU seconds (counter) and resident memory (gauge)."""
+        children = tree(self.pid)[1:]
+        for child in children:
+            self._cpu[child] = max(self._cpu.get(child, 0.0), cpu_seconds(child))
+        yield CounterMetricFamily(
+            "newsflow_pool_cpu_seconds",
+            "CPU seconds (user + system) of the worker's child processes, replaced ones included.",
+            value=sum(self._cpu.values()),
+        )
+        yield GaugeMetricFamily(
+            "newsflow_pool_resident_memory_bytes",
+            "Resident memory of the worker's child processes (the stage pool), summed.",
+            value=sum(rss_bytes(child) for child in children),
         )

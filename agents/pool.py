@@ -129,6 +129,7 @@ class StagePool(mode.Service):
         *,
         stage_timeout: float = 120.0,
         fault: str | None = None,
+        on_restart: Callable[[], object] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -140,6 +141,7 @@ class StagePool(mode.Service):
         self.model_version: str | None = None
         self.ready = False
         self.restarts = 0
+        self.on_restart = on_restart
         # Isolation is exclusive (see the module's docstring): chunks wait for `_open`,
         # isolation waits for `_drained`, one isolation at a time.
         self._open = asyncio.Event()
@@ -190,6 +192,8 @@ class StagePool(mode.Service):
         self.ready = False
         self.restarts += 1
         self._generation += 1
+        if self.on_restart is not None:
+            self.on_restart()
         executor, self._executor = self._executor, None
         if isinstance(executor, concurrent.futures.ProcessPoolExecutor):
             # The executor has no public way to stop a hung child; its process table does.

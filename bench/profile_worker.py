@@ -26,21 +26,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from agents.procstat import cpu_seconds, tree
 from bench import corpus, workers
-from bench.rss import tree
 from bench.throughput import CACHE, Stage, exchange
-
-_TICK = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pid: int) -> float:
-    """Return the user + system CPU seconds a process has used (0 once it is gone)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / _TICK
-
 
 # Frames worth a line of their own, by process kind (inclusive time; substring match).
 _CHILD_FRAMES = (

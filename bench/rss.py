@@ -3,40 +3,8 @@
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 
-_PROC = Path("/proc")
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    for task in (_PROC / str(pid) / "task").glob("*"):
-        try:
-            found += [int(c) for c in (task / "children").read_text().split()]
-        except OSError:
-            continue
-    return found
-
-
-def tree(pid: int) -> list[int]:
-    """Return `pid` and all its live descendants."""
-    pids, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        pids.append(current)
-        todo.extend(_children(current))
-    return pids
-
-
-def rss_bytes(pid: int) -> int:
-    """Return the resident set size of one process in bytes (0 once it is gone)."""
-    try:
-        for line in (_PROC / str(pid) / "status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 0
+from agents.procstat import rss_bytes, tree
 
 
 class PeakRss:

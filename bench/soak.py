@@ -31,6 +31,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from agents.procstat import rss_bytes, tree
+
 REPO = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("NEWSFLOW_SHARED_DIR", REPO.parent / "shared"))
 GROUND_TRUTH = SHARED / "benchmarks" / "article-extraction" / "ground-truth.json"
@@ -64,32 +66,10 @@ def article(sets: list[list[str]], rng: random.Random, article_id: str) -> bytes
     ).encode()
 
 
-def rss_bytes(pid: int) -> tuple[int, int]:
+def tree_rss(pid: int) -> tuple[int, int]:
     """Return the resident set size of `pid` and of all its descendants, in bytes."""
-
-    def rss(p: int) -> int:
-        try:
-            for line in Path(f"/proc/{p}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) * 1024
-        except OSError:
-            pass
-        return 0
-
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, ValueError, IndexError):
-                continue
-            children.setdefault(ppid, []).append(int(entry.name))
-    total, todo = 0, list(children.get(pid, []))
-    while todo:
-        child = todo.pop()
-        total += rss(child)
-        todo.extend(children.get(child, []))
-    return rss(pid), total
+    parent, *children = tree(pid)
+    return rss_bytes(parent), sum(rss_bytes(child) for child in children)
 
 
 def settings_of(env: dict[str, str]) -> Any:
@@ -148,7 +128,7 @@ async def run(
             await asyncio.sleep(args.interval)
             if worker.poll() is not None:
                 raise RuntimeError(f"worker exited with {worker.returncode}")
-            parent, kids = rss_bytes(worker.pid)
+            parent, kids = tree_rss(worker.pid)
             window = sorted(latencies)
             latencies.clear()
             row = {

@@ -169,16 +169,29 @@ OVERVIEW: tuple[Panel, ...] = (
         (
             Target(
                 f"sum by (instance) (rate(process_cpu_seconds_total{{{SEL}}}[{RATE}]))",
-                "{{instance}}",
+                "{{instance}} main",
+            ),
+            Target(
+                f"sum by (instance) (rate(newsflow_pool_cpu_seconds_total{{{SEL}}}[{RATE}]))",
+                "{{instance}} pool",
             ),
         ),
-        "CPU of the worker's main process (the pool's children are separate processes).",
+        "CPU of the worker's main process (consume, publish) and of its stage pool (the model).",
     ),
     Panel(
         "timeseries",
         "Memory (resident)",
-        (Target(f"sum by (instance) (process_resident_memory_bytes{{{SEL}}})", "{{instance}}"),),
-        "Resident memory of the worker's main process.",
+        (
+            Target(
+                f"sum by (instance) (process_resident_memory_bytes{{{SEL}}})", "{{instance}} main"
+            ),
+            Target(
+                f"sum by (instance) (newsflow_pool_resident_memory_bytes{{{SEL}}})",
+                "{{instance}} pool",
+            ),
+        ),
+        "Resident memory of the worker's main process and of its stage pool's children; their "
+        "sum is what a container memory limit must cover.",
         unit="bytes",
     ),
     Panel(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import time
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
@@ -260,3 +262,52 @@ def test_no_label_value_is_an_article_id(outcomes: list[EnrichedArticle | Reject
     names = {e.name for o in outcomes if isinstance(o, EnrichedArticle) for e in o.entities}
     values = {v for f in registry.collect() for s in f.samples for v in s.labels.values()}
     assert not values & (ids | names)
+
+
+def test_pool_processes_are_measured_from_proc() -> None:
+    registry = CollectorRegistry()
+    WorkerMetrics(registry, consumed_topics=[RAW], languages=["en"])
+    # Other tests may have left children (a multiprocessing resource tracker): measure on top.
+    memory = value(registry, "newsflow_pool_resident_memory_bytes")
+    cpu = value(registry, "newsflow_pool_cpu_seconds_total")
+    # A child that burns ~0.3 s of CPU and holds ~50 MB, then waits to be measured.
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time\n"
+            "held = bytearray(50_000_000)\n"
+            "end = time.process_time() + 0.3\n"
+            "while time.process_time() < end: pass\n"
+            "print('ready', flush=True); sys.stdin.read()",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert child.stdout is not None and child.stdout.readline().strip() == "ready"
+        assert value(registry, "newsflow_pool_resident_memory_bytes") > memory + 50_000_000
+        assert value(registry, "newsflow_pool_cpu_seconds_total") >= cpu + 0.25
+    finally:
+        child.communicate("")
+    # Gone children keep their CPU in the counter (it never goes down) and leave the memory.
+    assert value(registry, "newsflow_pool_cpu_seconds_total") >= cpu + 0.25
+    assert value(registry, "newsflow_pool_resident_memory_bytes") < memory + 50_000_000
+
+
+def test_pool_restarts_are_counted() -> None:
+    metrics, registry = new_metrics()
+
+    async def run() -> None:
+        pool = StagePool(
+            PipelineConfig(stages=("cleaning",)), 1, on_restart=metrics.pool_restarts.inc
+        )
+        await pool.start()
+        try:
+            await pool.restart()
+        finally:
+            await pool.stop()
+
+    asyncio.run(run())
+    assert value(registry, "newsflow_pool_restarts_total") == 1

@@ -236,6 +236,7 @@ def _dead_letter(event: faust.EventT, rejected: Rejected) -> DeadLetter:
         error=rejected.message,
         error_type=rejected.error_type,
         stage=rejected.stage,
+        attempts=rejected.attempts,
         topic=message.topic,
         partition=message.partition,
         offset=message.offset,

@@ -80,6 +80,7 @@ def _rejection(stage: str, problem: BaseException | None, timeout: float) -> dic
             f"{stage} stage took over {timeout:g}s for this article, {ATTEMPTS} attempts",
             stage=stage,
             error_type="TimeoutError",
+            attempts=ATTEMPTS,
         )
     else:
         what = (
@@ -92,6 +93,7 @@ def _rejection(stage: str, problem: BaseException | None, timeout: float) -> dic
             f"{stage} stage failed on this article, {ATTEMPTS} attempts: {what}",
             stage=stage,
             error_type=type(problem).__name__,
+            attempts=ATTEMPTS,
         )
     return {"rejected": rejected.as_dict()}
 

@@ -62,5 +62,10 @@ class DeadLetter(BaseModel):
     key: Base64Bytes | None = Field(default=None, description="Original key (base64 in JSON).")
     original: Base64Bytes = Field(description="Original message bytes (base64 in JSON).")
     article_id: str | None = None
-    attempts: int = 1
+    attempts: int = Field(
+        default=1,
+        ge=1,
+        description="Times the article was tried: 2 when a stage crashed or overran its time on it "
+        "(in its chunk, then alone), 1 otherwise.",
+    )
     failed_at: datetime

@@ -43,6 +43,7 @@ def test_crashing_article_is_dead_lettered_and_the_partition_moves_on(
     assert letter.reason is DeadLetterReason.STAGE_ERROR
     assert letter.stage == "cleaning" and letter.error_type == "BrokenProcessPool"
     assert "2 attempts" in letter.error
+    assert letter.attempts == 2
     assert letter.original == poison
     assert worker.process.poll() is None
     assert "restarting the stage pool" in worker.log_text()

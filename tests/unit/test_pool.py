@@ -61,6 +61,7 @@ def test_poison_pill_is_rejected_and_the_rest_processed(
     assert rejected["error_type"] == error_type
     assert rejected["stage"] == "cleaning"
     assert f"{ATTEMPTS} attempts" in rejected["message"]
+    assert rejected["attempts"] == ATTEMPTS
     assert results[0]["cleaned"]["text"] == "Germany lifted the ban on Friday."
     assert restarts == 2  # once for the chunk, once after the article failed alone
 

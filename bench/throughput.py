@@ -37,7 +37,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -122,37 +122,48 @@ def cleaned_texts(articles: list[corpus.Article]) -> list[str]:
     return [clean(RawArticle(id=a.id, content=a.text), config).text for a in articles]
 
 
-def model_ceiling(texts: list[str], cores: int, model: str = "en_core_web_sm") -> tuple[Run, Run]:
-    """Return run A, the default model's `nlp.pipe` over `texts` on `cores` processes, and A1.
+def model_ceiling(
+    texts: list[str], cores: int, model: str = "en_core_web_sm"
+) -> tuple[Run, Run, Run]:
+    """Return run A, the default model's `nlp.pipe` over `texts` on `cores` processes, A1 and A2.
 
     A1 is the same pipeline in this one process over a quarter of the texts, its rate times
     `cores`: the ideal of `cores` processes that nothing but the model, which A's own
-    multiprocessing (Docs sent back to the parent as bytes) falls short of.
+    multiprocessing (Docs sent back to the parent as bytes) falls short of. A2 is A with the
+    attribute ruler the stages use (`pipeline.attribute_rules`: identical annotations, less
+    work), so that C can also be compared like for like.
     """
     import spacy
 
+    from pipeline.attribute_rules import replace_stock_rulers
     from pipeline.nlp import resolve_model_name
 
     nlp = spacy.load(resolve_model_name(model))
     list(nlp.pipe(texts[:2]))
+    words = sum(len(t.split()) for t in texts)
     with _progress() as progress:
-        task = progress.add_task("A: nlp.pipe", total=len(texts))
-        started = time.perf_counter()
-        for _ in nlp.pipe(texts, n_process=cores, batch_size=A_BATCH_SIZE):
-            progress.advance(task)
-        seconds = time.perf_counter() - started
+        seconds = _pipe(progress, "A: nlp.pipe", nlp, texts, cores)
         # Every fourth text: the same length mix as the whole.
         sample = texts[::4]
-        task = progress.add_task("A1: nlp.pipe, one process", total=len(sample))
-        started = time.perf_counter()
-        for _ in nlp.pipe(sample, batch_size=A_BATCH_SIZE):
-            progress.advance(task)
-        one = time.perf_counter() - started
-    words = sum(len(t.split()) for t in texts)
+        one = _pipe(progress, "A1: nlp.pipe, one process", nlp, sample, 1)
+        replace_stock_rulers(nlp)
+        list(nlp.pipe(texts[:2]))
+        exact = _pipe(progress, "A2: nlp.pipe, exact attribute ruler", nlp, texts, cores)
     return (
         Run("A", len(texts), words, seconds),
         Run("A1", len(sample) * cores, sum(len(t.split()) for t in sample) * cores, one),
+        Run("A2", len(texts), words, exact),
     )
+
+
+def _pipe(progress: Progress, label: str, nlp: Any, texts: list[str], processes: int) -> float:
+    """Return the seconds `nlp.pipe` takes over `texts` on `processes` processes."""
+    task = progress.add_task(label, total=len(texts))
+    started = time.perf_counter()
+    options = {"n_process": processes} if processes > 1 else {}
+    for _ in nlp.pipe(texts, batch_size=A_BATCH_SIZE, **options):
+        progress.advance(task)
+    return time.perf_counter() - started
 
 
 # ---------------------------------------------------------------------------------------------
@@ -352,8 +363,7 @@ def _mib(n: int) -> str:
 
 
 def report(
-    a: Run,
-    a1: Run,
+    model: tuple[Run, Run, Run],
     b: Run,
     c: Run,
     latency: list[Run],
@@ -363,6 +373,7 @@ def report(
     cores: int,
 ) -> list[str]:
     """Return the report's lines; the last one is `ratio C/A: X.XX`."""
+    a, a1, a2 = model
     lines = [
         f"cores: {cores}; articles: A/B/C {a.articles}/{b.articles}/{c.articles}, "
         f"words/article {c.words / max(c.articles, 1):.0f}; duplicates marked in C: "
@@ -374,6 +385,7 @@ def report(
     for run, what in (
         (a, "A model ceiling: nlp.pipe, default en_core_web_sm"),
         (a1, f"A1 same, 1 process (every 4th text), rate x {cores}"),
+        (a2, "A2 as A, with the exact attribute ruler the stages use"),
         (b, "B no-op Faust passthrough through Kafka"),
         (c, "C newsflow worker through Kafka"),
     ):
@@ -411,6 +423,7 @@ def report(
         "",
         f"B/C: {b.per_second / c.per_second if c.per_second else 0:.1f}x",
         f"C/A1: {c.per_second / a1.per_second if a1.per_second else 0:.2f}",
+        f"C/A2: {c.per_second / a2.per_second if a2.per_second else 0:.2f}",
         f"ratio C/A: {c.per_second / a.per_second if a.per_second else 0:.2f}",
     ]
     return lines
@@ -438,7 +451,7 @@ def run(articles: int, quick: bool, extra: dict[str, str] | None = None) -> list
 
     main = next_articles(plan.throughput)
     console.print(f"corpus: {len(pool)} articles; cleaning the {len(main)} of A and C")
-    a, a1 = model_ceiling(cleaned_texts(main), cores)
+    a, a1, a2 = model_ceiling(cleaned_texts(main), cores)
     with tempfile.TemporaryDirectory(prefix="newsflow-bench-") as tmp:
         home = Path(tmp)
         broker = LocalBroker(
@@ -496,7 +509,9 @@ def run(articles: int, quick: bool, extra: dict[str, str] | None = None) -> list
                     (max(peak.peak.values()), max(peak.processes.values())),
                 )
     shares = keyed_shares(scale_articles, partitions)
-    return report(a, a1, b, c, latency, (scaling[0], scaling[1], scaling[2]), shares, rss, cores)
+    return report(
+        (a, a1, a2), b, c, latency, (scaling[0], scaling[1], scaling[2]), shares, rss, cores
+    )
 
 
 def main() -> None:

@@ -166,6 +166,43 @@ def _pipe(progress: Progress, label: str, nlp: Any, texts: list[str], processes:
     return time.perf_counter() - started
 
 
+def _parse_timed(texts: list[str], start: Any, results: Any) -> None:
+    """In a child: load the stages' model, wait for the others, put the seconds `texts` take."""
+    from pipeline.nlp import load_nlp
+
+    nlp = load_nlp("en_core_web_sm")
+    list(nlp.pipe(texts[:2]))
+    start.wait()
+    started = time.perf_counter()
+    list(nlp.pipe(texts, batch_size=A_BATCH_SIZE))
+    results.put(time.perf_counter() - started)
+
+
+def model_scaling(texts: list[str], cores: int) -> tuple[float, float]:
+    """Return the model's articles/s in 1 process and in `cores` independent processes at once.
+
+    The machine's own ceiling for the workers' scaling: no Kafka, no parents, no broker, each
+    process parsing all of `texts` with the pipeline the stages use.
+    """
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    rates = []
+    for processes in (1, cores):
+        start, results = context.Barrier(processes), context.Queue()
+        children = [
+            context.Process(target=_parse_timed, args=(texts, start, results))
+            for _ in range(processes)
+        ]
+        for child in children:
+            child.start()
+        slowest = max(results.get() for _ in children)
+        for child in children:
+            child.join()
+        rates.append(processes * len(texts) / slowest)
+    return rates[0], rates[1]
+
+
 # ---------------------------------------------------------------------------------------------
 # Kafka phases
 
@@ -369,6 +406,7 @@ def report(
     latency: list[Run],
     scaling: tuple[Run, Run, Run],
     shares: list[float],
+    hardware: tuple[float, float],
     rss: dict[str, tuple[int, int]],
     cores: int,
 ) -> list[str]:
@@ -414,6 +452,8 @@ def report(
         f"| {keyed.per_second:.2f} |",
         f"| 2 workers / 1 worker | {speedup:.2f}x |",
         f"| 2 workers / 1 worker, by key | {keyed_speedup:.2f}x |",
+        f"| the model alone, {cores} processes / 1 (the machine's ceiling) "
+        f"| {hardware[1] / hardware[0] if hardware[0] else 0:.2f}x |",
         "",
         "| worker | peak RSS (worker + pool children) | processes |",
         "|---|---|---|",
@@ -481,6 +521,8 @@ def run(articles: int, quick: bool, extra: dict[str, str] | None = None) -> list
             rss[f"1 worker, pool of {cores}"] = (peak.peak[pids[0]], peak.processes[pids[0]])
             scaling = []
             scale_articles = next_articles(plan.scaling)
+            console.print("the model alone in 1 and in 2 processes (the machine's ceiling)")
+            hardware = model_scaling(cleaned_texts(scale_articles[: plan.scaling // 4]), cores)
             partitions = stage.settings().topic_partitions
             balanced = balanced_layout(scale_articles, partitions)
             warm_up = next_articles(plan.warm_up)
@@ -510,7 +552,15 @@ def run(articles: int, quick: bool, extra: dict[str, str] | None = None) -> list
                 )
     shares = keyed_shares(scale_articles, partitions)
     return report(
-        (a, a1, a2), b, c, latency, (scaling[0], scaling[1], scaling[2]), shares, rss, cores
+        (a, a1, a2),
+        b,
+        c,
+        latency,
+        (scaling[0], scaling[1], scaling[2]),
+        shares,
+        hardware,
+        rss,
+        cores,
     )
 
 

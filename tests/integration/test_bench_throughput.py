@@ -35,6 +35,7 @@ def test_quick_run_reports_every_measure() -> None:
         assert re.search(rf"\| {load} \|.*\| [\d.]+ s \| [\d.]+ s \| [\d.]+ s \|", text), load
     assert re.search(r"\| 2 workers / 1 worker \| [\d.]+x \|", text)
     assert re.search(r"\| 2 workers / 1 worker, by key \| [\d.]+x \|", text)
+    assert re.search(r"\| the model alone, \d processes / 1 [^|]*\| [\d.]+x \|", text)
     assert re.search(r"text per partition (\d+%/){3}\d+%", text)
     assert re.search(r"\| 1 worker, pool of \d+ \| [\d,]+ MiB \| \d+ \|", text)
     assert "duplicates marked in C: 0" in text

@@ -26,15 +26,12 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
 from bench import corpus
+from bench.console import mib, progress_bar
 
 MODEL = "en_core_web_sm"
 DEFAULT_SIZES = (25_000, 50_000, 100_000, 200_000, 400_000, 800_000)
 WARM_UP_CHARS = 3_000
-console = Console(stderr=True)
 
 
 @dataclass(frozen=True)
@@ -110,7 +107,7 @@ def run(sizes: list[int], worst_case: bool = False, model: str = MODEL) -> list[
     warm_up = long_text(WARM_UP_CHARS)
     spawn = multiprocessing.get_context("spawn")
     results = []
-    with _progress() as progress:
+    with progress_bar() as progress:
         task = progress.add_task("sizes", total=len(sizes))
         for size in sizes:
             progress.update(task, description=f"{size:,} chars")
@@ -118,21 +115,6 @@ def run(sizes: list[int], worst_case: bool = False, model: str = MODEL) -> list[
                 results.append(child.submit(measure, make_text(size), warm_up, model).result())
             progress.advance(task)
     return results
-
-
-def _progress() -> Progress:
-    return Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    )
-
-
-def _mib(n: int) -> str:
-    return f"{n / 2**20:,.0f} MiB"
 
 
 def report(results: list[Measurement]) -> list[str]:
@@ -146,7 +128,7 @@ def report(results: list[Measurement]) -> list[str]:
     ]
     lines += [
         f"| {m.chars:,} | {m.words:,} | {m.parse_seconds:.2f} s | {m.analysis_seconds:.2f} s | "
-        f"{_mib(m.rss_loaded)} | {_mib(m.rss_peak)} | {_mib(m.added)} |"
+        f"{mib(m.rss_loaded)} | {mib(m.rss_peak)} | {mib(m.added)} |"
         for m in results
     ]
     return lines

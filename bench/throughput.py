@@ -39,10 +39,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import Progress
 
 from bench import corpus, workers
+from bench.console import console, mib, progress_bar
 from bench.rss import PeakRss
 
 if TYPE_CHECKING:
@@ -51,7 +51,6 @@ if TYPE_CHECKING:
 REPO = Path(__file__).resolve().parent.parent
 CACHE = REPO / ".cache"
 A_BATCH_SIZE = 32
-console = Console(stderr=True)
 
 
 @dataclass
@@ -102,7 +101,7 @@ def plan_for(articles: int, quick: bool) -> Plan:
     return Plan(
         throughput=articles,
         latency=max(50, articles * 3 // 10),
-        scaling=max(50, articles * 4 // 10),
+        scaling=max(50, articles * 8 // 10),
         warm_up=4,
         duration_cap=900,
     )
@@ -141,7 +140,7 @@ def model_ceiling(
     nlp = spacy.load(resolve_model_name(model))
     list(nlp.pipe(texts[:2]))
     words = sum(len(t.split()) for t in texts)
-    with _progress() as progress:
+    with progress_bar() as progress:
         seconds = _pipe(progress, "A: nlp.pipe", nlp, texts, cores)
         # Every fourth text: the same length mix as the whole.
         sample = texts[::4]
@@ -304,7 +303,7 @@ async def _exchange(
     producer = firehose_producer(settings)
     await start_client(settings, producer)
     limiter = RateLimiter(rate)
-    with _progress() as progress:
+    with progress_bar() as progress:
         task = progress.add_task(label, total=len(articles))
         collector = asyncio.create_task(collect())
         try:
@@ -384,21 +383,6 @@ def keyed_shares(articles: list[corpus.Article], partitions: int) -> list[float]
 # Report
 
 
-def _progress() -> Progress:
-    return Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    )
-
-
-def _mib(n: int) -> str:
-    return f"{n / 2**20:,.0f} MiB"
-
-
 def report(
     model: tuple[Run, Run, Run],
     b: Run,
@@ -458,7 +442,7 @@ def report(
         "| worker | peak RSS (worker + pool children) | processes |",
         "|---|---|---|",
     ]
-    lines += [f"| {name} | {_mib(peak)} | {count} |" for name, (peak, count) in rss.items()]
+    lines += [f"| {name} | {mib(peak)} | {count} |" for name, (peak, count) in rss.items()]
     lines += [
         "",
         f"B/C: {b.per_second / c.per_second if c.per_second else 0:.1f}x",

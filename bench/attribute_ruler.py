@@ -15,6 +15,7 @@ Every round's Docs are compared: the run stops if any annotation differs.
 from __future__ import annotations
 
 import argparse
+import functools
 import platform
 import statistics
 import time
@@ -57,6 +58,28 @@ def pipe_seconds(nlp: Language, texts: list[str]) -> tuple[float, list[Doc]]:
     return time.perf_counter() - started, docs
 
 
+def alternate(
+    rounds: int,
+    runs: dict[str, Callable[[], tuple[float, list[Doc]]]],
+    row: Callable[[int, str, float], str],
+) -> dict[str, list[float]]:
+    """Return each run's seconds over `rounds` alternating rounds, printing a row for each.
+
+    Exits if the runs' annotations differ in any round.
+    """
+    seconds: dict[str, list[float]] = {name: [] for name in runs}
+    for round_ in range(1, rounds + 1):
+        results = {}
+        for name, run in runs.items():
+            took, results[name] = run()
+            seconds[name].append(took)
+            print(row(round_, name, took))
+        first, *others = (_annotations(docs) for docs in results.values())
+        if any(other != first for other in others):
+            raise SystemExit("the annotations differ")
+    return seconds
+
+
 def main(argv: list[str] | None = None) -> None:
     """Print every round's times and the medians as Markdown."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -77,26 +100,21 @@ def main(argv: list[str] | None = None) -> None:
     print(f"{len(texts)} articles, {sum(map(len, texts))} chars, {tokens} tokens\n")
 
     print("| round | pipeline | seconds | articles/s |\n|---|---|---|---|")
-    pipe_s: dict[str, list[float]] = {"stock": [], "exact": []}
-    for round_ in range(1, args.rounds + 1):
-        results = {}
-        for name, nlp in pipes.items():
-            seconds, results[name] = pipe_seconds(nlp, texts)
-            pipe_s[name].append(seconds)
-            print(f"| {round_} | {name} | {seconds:.2f} | {len(texts) / seconds:.2f} |")
-        if _annotations(results["stock"]) != _annotations(results["exact"]):
-            raise SystemExit("the pipelines' annotations differ")
-
+    pipe_s = alternate(
+        args.rounds,
+        {name: functools.partial(pipe_seconds, nlp, texts) for name, nlp in pipes.items()},
+        lambda round_, name, seconds: (
+            f"| {round_} | {name} | {seconds:.2f} | {len(texts) / seconds:.2f} |"
+        ),
+    )
     print("\n| round | component | seconds | µs per token |\n|---|---|---|---|")
-    ruler_s: dict[str, list[float]] = {"stock": [], "exact": []}
-    for round_ in range(1, args.rounds + 1):
-        results = {}
-        for name, ruler in rulers.items():
-            seconds, results[name] = component_seconds(ruler, parsed)
-            ruler_s[name].append(seconds)
-            print(f"| {round_} | {name} | {seconds:.3f} | {1e6 * seconds / tokens:.2f} |")
-        if _annotations(results["stock"]) != _annotations(results["exact"]):
-            raise SystemExit("the rulers' annotations differ")
+    ruler_s = alternate(
+        args.rounds,
+        {name: functools.partial(component_seconds, r, parsed) for name, r in rulers.items()},
+        lambda round_, name, seconds: (
+            f"| {round_} | {name} | {seconds:.3f} | {1e6 * seconds / tokens:.2f} |"
+        ),
+    )
 
     median = {name: statistics.median(s) for name, s in ruler_s.items()}
     rate = {name: len(texts) / statistics.median(s) for name, s in pipe_s.items()}

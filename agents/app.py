@@ -60,6 +60,11 @@ def create_app(settings: Settings) -> tuple[faust.App, Topics]:
         topic_replication_factor=settings.topic_replication_factor,
         topic_allow_declare=True,
         topic_disable_leader=True,
+        # On stop and on rebalance, do not wait for the batches in flight to be acked: their
+        # offsets are simply not committed and they are redelivered (at-least-once, same ids).
+        # Waiting held rebalances for up to NEWSFLOW_MAX_IN_FLIGHT articles of NLP, long enough
+        # on a loaded machine for the group to drop the member mid-stop.
+        stream_wait_empty=False,
     )
     topics = declare_topics(app, settings)
     config = settings.pipeline_config()

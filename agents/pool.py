@@ -144,10 +144,11 @@ class StagePool(mode.Service):
         self.ready = False
         self.restarts = 0
         self.on_restart = on_restart
+        self._launched = False  # once on_start ran; the executor itself is briefly None on restart
+        self._stopping = False
         # Isolation is exclusive (see the module's docstring): chunks wait for `_open`,
         # isolation waits for `_drained`, one isolation at a time.
-        self._open = asyncio.Event()
-        self._open.set()
+        self._open = asyncio.Event()  # set once the children are up
         self._drained = asyncio.Event()
         self._drained.set()
         self._running = 0
@@ -156,7 +157,9 @@ class StagePool(mode.Service):
 
     async def on_start(self) -> None:
         """Start the children and wait until each has loaded the model."""
+        self._launched = True
         await self._start_executor()
+        self._open.set()
         workers = max(1, self.processes)
         log.info("Stage pool ready: %d process(es), model %s", workers, self.config.spacy_model)
 
@@ -185,9 +188,12 @@ class StagePool(mode.Service):
     async def on_stop(self) -> None:
         """Stop the children."""
         self.ready = False
-        if self._executor is not None:
-            self._executor.shutdown(wait=True, cancel_futures=True)
-            self._executor = None
+        self._stopping = True
+        executor, self._executor = self._executor, None
+        if executor is not None:
+            # In a thread: a child finishing its chunk must not block the event loop (and with it
+            # the consumer's heartbeats) while the worker stops.
+            await asyncio.to_thread(executor.shutdown, wait=True, cancel_futures=True)
 
     async def restart(self) -> None:
         """Replace the pool: kill its children (hung or not) and start fresh ones."""
@@ -216,10 +222,10 @@ class StagePool(mode.Service):
         """
         if not items:
             return []
-        if self._executor is None:
-            raise RuntimeError("stage pool is not running")
+        self._check_running()
         if self.processes == 0:
             # A thread cannot be killed: no timeout or isolation without processes.
+            await self._open.wait()
             loop = asyncio.get_running_loop()
             return await loop.run_in_executor(self._executor, func, items, self.config)
         groups = balanced_groups(
@@ -228,8 +234,17 @@ class StagePool(mode.Service):
         results: list[dict[str, Any]] = [{}] * len(items)
         failed, generation = await self._run_chunks(func, items, groups, results)
         if failed:
+            self._check_running()  # chunks cancelled by a stopping pool are nobody's fault
             await self._isolate(func, items, failed, results, stage, generation)
         return results
+
+    def _check_running(self) -> None:
+        """Raise unless the pool takes work: a stopping worker abandons its batches (cancelled,
+        un-acked, redelivered), a pool never started is an error."""
+        if self._stopping:
+            raise asyncio.CancelledError("the stage pool is stopping")
+        if not self._launched:
+            raise RuntimeError("stage pool is not running")
 
     async def _run_chunks(
         self,
@@ -317,6 +332,7 @@ class StagePool(mode.Service):
                 self._open.set()
 
     async def _alone(self, func: StageFunc, item: Any, stage: str) -> dict[str, Any]:
+        self._check_running()
         loop = asyncio.get_running_loop()
         future = loop.run_in_executor(
             self._executor, _run_chunk, func, [item], self.config, self.fault

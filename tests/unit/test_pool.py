@@ -101,3 +101,34 @@ def test_concurrent_batches_blame_only_the_poison_pill(kind: str) -> None:
     assert [("cleaned" in r) for r in first] == [True, False, True, True]
     assert all("cleaned" in r for r in second)
     assert restarts == 2
+
+
+def test_a_batch_arriving_while_the_pool_is_replaced_waits_for_it() -> None:
+    clean = [RawArticle(content="Spain approved the plan.").model_dump(mode="json")]
+    poisoned = [RawArticle(content=c).model_dump(mode="json") for c in CONTENTS]
+
+    async def run() -> list[Any]:
+        pool = StagePool(CLEANING_ONLY, 1, stage_timeout=5.0, fault="crash:POISON")
+        await pool.on_start()
+        try:
+            first = asyncio.create_task(pool.map_chunks(clean_many, poisoned, stage="cleaning"))
+            while pool.restarts == 0:  # polled every loop turn: caught as the pool is replaced
+                await asyncio.sleep(0)
+            later = await pool.map_chunks(clean_many, clean, stage="cleaning")
+            await first
+            return later
+        finally:
+            await pool.on_stop()
+
+    assert "cleaned" in asyncio.run(run())[0]
+
+
+def test_a_stopping_pool_abandons_work_instead_of_failing_it() -> None:
+    async def run() -> None:
+        pool = StagePool(CLEANING_ONLY, 1)
+        await pool.on_start()
+        await pool.on_stop()
+        with pytest.raises(asyncio.CancelledError):
+            await pool.map_chunks(clean_many, [{"content": "x"}], stage="cleaning")
+
+    asyncio.run(run())

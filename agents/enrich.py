@@ -184,40 +184,23 @@ class BatchHandler:
         self, event: faust.EventT, outcome: EnrichedArticle | Rejected | None
     ) -> list[tuple[str, Any]]:
         """Return (topic, acknowledgement future) of each output of one event, once queued."""
-        sends: list[tuple[str, Any]] = []
         if isinstance(outcome, EnrichedArticle):
-            sends.append(
-                (
-                    self.topics.enriched.get_topic_name(),
-                    await self.topics.enriched.send(
-                        key=outcome.id.encode(),
-                        value=outcome.model_dump_json().encode(),
-                        force=True,
-                    ),
-                )
-            )
-            for change in outcome.policy_changes:
-                sends.append(
-                    (
-                        self.topics.policy.get_topic_name(),
-                        await self.topics.policy.send(
-                            key=change.id.encode(),
-                            value=change.model_dump_json().encode(),
-                            force=True,
-                        ),
-                    )
-                )
-        elif isinstance(outcome, Rejected):
-            letter = _dead_letter(event, outcome)
-            sends.append(
-                (
-                    self.topics.deadletter.get_topic_name(),
-                    await self.topics.deadletter.send(
-                        key=event.message.key, value=letter.model_dump_json().encode(), force=True
-                    ),
-                )
-            )
-        return sends
+            return [
+                await _queue(self.topics.enriched, outcome.id.encode(), outcome.model_dump_json()),
+                *[
+                    await _queue(self.topics.policy, change.id.encode(), change.model_dump_json())
+                    for change in outcome.policy_changes
+                ],
+            ]
+        if isinstance(outcome, Rejected):
+            letter = _dead_letter(event, outcome).model_dump_json()
+            return [await _queue(self.topics.deadletter, event.message.key, letter)]
+        return []
+
+
+async def _queue(topic: faust.TopicT, key: bytes | None, value: str) -> tuple[str, Any]:
+    """Return the topic's name and the acknowledgement future of one message, once queued."""
+    return topic.get_topic_name(), await topic.send(key=key, value=value.encode(), force=True)
 
 
 def _partition(event: faust.EventT) -> Partition:

@@ -56,6 +56,8 @@ LOG4J2_CONFIG = KAFKA_DIR / "log4j2.properties"
 
 _MARKER = ".newsflow-jars.json"
 _JAVA_MAIN = "kafka.Kafka"
+# What KafkaRaftServer logs once every listener is open and the broker is running.
+_STARTED_LINE = "Kafka Server started"
 _LOG_TAIL_LINES = 40
 
 
@@ -507,6 +509,10 @@ class LocalBroker:
                 parts.append(f"--- last lines of {path} ---\n{text}")
         return "\n".join(parts) or "(the broker wrote no log)"
 
+    def _startup_finished(self) -> bool:
+        """Return whether the broker logged, since this start, that all of its startup finished."""
+        return _STARTED_LINE in self._recent_log(self.log_file)
+
     def _first_error(self) -> str:
         """Return the first ERROR line this start logged and its exception (the cause, usually)."""
         for path in (self.log_file, self.stdout_file):
@@ -671,11 +677,17 @@ class LocalBroker:
             except (OSError, ValueError, struct.error) as exc:
                 last_error = exc
             else:
-                if cluster_id == expected:
+                # A broker opens its listeners one by one, so the first can answer while a later
+                # one still fails to bind and takes the process down; one we started is ready only
+                # once it logs that its whole startup finished.
+                if cluster_id != expected:
+                    last_error = BrokerError(
+                        f"{self.bootstrap_servers} answers as cluster {cluster_id}"
+                    )
+                elif not started_here or self._startup_finished():
                     return
-                last_error = BrokerError(
-                    f"{self.bootstrap_servers} answers as cluster {cluster_id}"
-                )
+                else:
+                    last_error = BrokerError("it answers but has not logged the end of its startup")
             if time.monotonic() >= deadline:
                 raise BrokerError(
                     f"Kafka broker in {self.home} (pid {pid}) did not answer at "

@@ -35,7 +35,8 @@ def test_an_answering_broker_that_then_dies_is_not_ready(
         "org.apache.kafka.common.KafkaException: Socket server failed to bind to 127.0.0.1:1\n"
     )
     assert local._process is not None
-    with pytest.raises(BrokerError, match="(?s)exited during startup.*Socket server failed to bind"):
+    failing = r"(?s)exited during startup.*Socket server failed to bind"
+    with pytest.raises(BrokerError, match=failing):
         local._wait_ready(local._process.pid, deadline=_in(20), started_here=True)
 
 

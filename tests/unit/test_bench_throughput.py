@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from agents.pool import balanced_groups
 from bench import corpus
-from bench.throughput import balanced_layout, keyed_shares
+from bench.throughput import Run, balanced_layout, keyed_shares
 
 
 def test_corpus_is_fixed_distinct_and_realistic() -> None:
@@ -40,3 +40,14 @@ def test_balanced_layout_gives_every_partition_the_same_text() -> None:
     shares = keyed_shares(articles, 4)
     assert abs(sum(shares) - 1) < 1e-9
     assert max(shares) / min(shares) > 1.01
+
+
+def test_saturated_rate_leaves_out_warm_up_and_drain() -> None:
+    # 10 articles/s in clumps of 5 every 0.5 s for 20 s, then one worker's last clumps trickle in.
+    steady = [0.5 * (i // 5 + 1) for i in range(200)]
+    drain = [20 + 2.0 * (i // 5 + 1) for i in range(20)]
+    run = Run("2 workers", articles=220, words=0, seconds=28.0, arrivals=steady + drain)
+    assert run.per_second < 8
+    assert abs(run.steady_per_second() - 10) < 0.3
+    # Too few events for a slope: the plain rate.
+    assert Run("one", articles=1, words=0, seconds=2.0, arrivals=[2.0]).steady_per_second() == 0.5

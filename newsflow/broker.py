@@ -761,27 +761,43 @@ def _escape_property(value: str) -> str:
 
 
 def scram_listener_properties(
-    *, host: str, port: int, controller_port: int, sasl_port: int, mechanism: str = "SCRAM-SHA-512"
+    *,
+    host: str,
+    port: int,
+    controller_port: int,
+    sasl_port: int,
+    mechanism: str = "SCRAM-SHA-512",
+    pem_keystore: Path | None = None,
 ) -> dict[str, str]:
-    """Return extra_properties adding a SASL_PLAINTEXT listener on sasl_port (SCRAM mechanism).
+    """Return extra_properties adding a SASL listener on sasl_port (SCRAM mechanism): SASL_SSL
+    when a PEM keystore (unencrypted private key + certificate chain) is given, else
+    SASL_PLAINTEXT.
 
     The PLAINTEXT listener stays for the readiness probe and inter-broker traffic; clients that
     connect to sasl_port must authenticate. Users come from `scram_user_format_args`.
     """
-    return {
+    protocol = "SASL_SSL" if pem_keystore else "SASL_PLAINTEXT"
+    listener = protocol.lower()
+    properties = {
         "listeners": (
-            f"PLAINTEXT://{host}:{port},SASL_PLAINTEXT://{host}:{sasl_port},"
+            f"PLAINTEXT://{host}:{port},{protocol}://{host}:{sasl_port},"
             f"CONTROLLER://{host}:{controller_port}"
         ),
-        "advertised.listeners": f"PLAINTEXT://{host}:{port},SASL_PLAINTEXT://{host}:{sasl_port}",
+        "advertised.listeners": f"PLAINTEXT://{host}:{port},{protocol}://{host}:{sasl_port}",
         "listener.security.protocol.map": (
-            "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT"
+            f"CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,{protocol}:{protocol}"
         ),
         "sasl.enabled.mechanisms": mechanism,
-        f"listener.name.sasl_plaintext.{mechanism.lower()}.sasl.jaas.config": (
+        f"listener.name.{listener}.{mechanism.lower()}.sasl.jaas.config": (
             "org.apache.kafka.common.security.scram.ScramLoginModule required;"
         ),
     }
+    if pem_keystore:
+        properties |= {
+            f"listener.name.{listener}.ssl.keystore.type": "PEM",
+            f"listener.name.{listener}.ssl.keystore.location": str(pem_keystore),
+        }
+    return properties
 
 
 def scram_user_format_args(

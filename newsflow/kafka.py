@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
+import ssl
 import time
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
@@ -25,7 +27,42 @@ class KafkaUnavailableError(OperatorError):
     """Kafka could not be reached or refused the request; the message says what to check."""
 
 
+def _tls_problem(settings: Settings) -> str | None:
+    """Return why a TLS handshake with the first bootstrap server fails, or None if it succeeds
+    (or the server cannot be reached at all)."""
+    host, _, port = settings.bootstrap_servers.split(",")[0].strip().rpartition(":")
+    context = settings.kafka_client_options()["ssl_context"]
+    if not isinstance(context, ssl.SSLContext):
+        return None
+    try:
+        with (
+            socket.create_connection((host.strip("[]"), int(port)), timeout=5) as raw,
+            context.wrap_socket(raw, server_hostname=host.strip("[]")),
+        ):
+            return None
+    except ssl.SSLCertVerificationError as exc:
+        return (
+            f"the broker's TLS certificate is not trusted ({exc.verify_message}): check "
+            "NEWSFLOW_KAFKA_SSL_CAFILE (the CA that signed it) and the host name in "
+            "NEWSFLOW_KAFKA_BOOTSTRAP_SERVERS"
+        )
+    except ssl.SSLError as exc:
+        return (
+            f"the TLS handshake failed ({exc.reason or exc}): check that the listener speaks TLS, "
+            "and NEWSFLOW_KAFKA_SSL_CAFILE, NEWSFLOW_KAFKA_SSL_CERTFILE and "
+            "NEWSFLOW_KAFKA_SSL_KEYFILE"
+        )
+    except (OSError, ValueError):
+        return None
+
+
 def _unavailable(settings: Settings, exc: BaseException) -> KafkaUnavailableError:
+    # aiokafka reports a failed handshake as a failed bootstrap; find out what went wrong.
+    tls = _tls_problem(settings) if settings.kafka_security_protocol.endswith("SSL") else None
+    if tls:
+        return KafkaUnavailableError(
+            f"cannot connect to Kafka at {settings.bootstrap_servers}: {tls}"
+        )
     if settings.kafka_security_protocol.startswith("SASL"):
         # aiokafka reports a refused login as a failed bootstrap; say what is most likely.
         hint = (

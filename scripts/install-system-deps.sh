@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Installs the non-Python tools the test suite uses: kcat (a third-party Kafka client) and
-# Prometheus/promtool. Java 17 and Maven run the local broker and must already be present.
+# Installs the non-Python tools the test suite uses: kcat (a third-party Kafka client),
+# Prometheus/promtool and openssl (test certificates for the TLS listener). Java 17 and Maven run the local broker and must already be present.
 set -euo pipefail
 
 missing=()
 command -v kcat >/dev/null 2>&1 || missing+=(kcat)
 command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 for tool in java mvn; do
   command -v "$tool" >/dev/null 2>&1 || { echo "error: $tool is required (Java 17 + Maven run the local Kafka broker)" >&2; exit 1; }
 done

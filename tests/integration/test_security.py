@@ -1,6 +1,7 @@
-"""SASL/SCRAM-SHA-512 through settings against a dedicated real broker: the worker and the CLI
-authenticate and process, wrong credentials are refused with a clear one-line error, and the
-password never shows up in logs, metrics or error messages."""
+"""SASL/SCRAM-SHA-512, over plain TCP and over TLS, through settings against dedicated real
+brokers: the worker and the CLI authenticate and process, wrong credentials and an untrusted
+certificate are refused with a clear one-line error, and the password never shows up in logs,
+metrics or error messages."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import subprocess
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -150,3 +152,117 @@ def test_wrong_credentials_are_refused_with_a_clear_error(
     assert "invalid credentials" in log or "security settings" in log, log[-2000:]
     assert log.count("Traceback") == 0, log[-3000:]
     assert wrong not in log
+
+
+# -- SASL_SSL: SCRAM over TLS, as managed Kafka services (MSK, Confluent Cloud, Aiven) run it ------
+
+
+@dataclass(frozen=True)
+class Tls:
+    ca: Path  # what clients trust
+    keystore: Path  # the broker's key and certificate (for 127.0.0.1), signed by ca
+    other_ca: Path  # a CA that did not sign the broker's certificate
+
+
+def _openssl(*args: str, cwd: Path) -> None:
+    subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True, timeout=60)
+
+
+@pytest.fixture(scope="module")
+def tls(tmp_path_factory: pytest.TempPathFactory) -> Tls:
+    """A test CA, a broker certificate for 127.0.0.1 signed by it, and an unrelated CA."""
+    where = tmp_path_factory.mktemp("tls")
+    for name in ("ca", "other-ca"):
+        _openssl(
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", f"{name}.key",
+            "-out", f"{name}.pem", "-days", "2", "-subj", f"/CN=newsflow-test-{name}", cwd=where,
+        )  # fmt: skip
+    _openssl(
+        "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "broker.key", "-out", "broker.csr",
+        "-subj", "/CN=127.0.0.1", cwd=where,
+    )  # fmt: skip
+    (where / "san.ext").write_text("subjectAltName=IP:127.0.0.1\n")
+    _openssl(
+        "x509", "-req", "-in", "broker.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+        "-CAcreateserial", "-out", "broker.pem", "-days", "2", "-extfile", "san.ext", cwd=where,
+    )  # fmt: skip
+    keystore = where / "broker-keystore.pem"
+    keystore.write_text((where / "broker.key").read_text() + (where / "broker.pem").read_text())
+    return Tls(ca=where / "ca.pem", keystore=keystore, other_ca=where / "other-ca.pem")
+
+
+@pytest.fixture(scope="module")
+def sasl_ssl_bootstrap(tmp_path_factory: pytest.TempPathFactory, tls: Tls) -> Iterator[str]:
+    """Bootstrap servers of a broker whose SASL_SSL listener requires SCRAM-SHA-512 over TLS."""
+    port, controller, sasl = free_port(), free_port(), free_port()
+    broker = LocalBroker(
+        tmp_path_factory.mktemp("kafka-sasl-ssl"),
+        port=port,
+        controller_port=controller,
+        cache_dir=REPO / ".cache" / "kafka",
+        extra_properties=scram_listener_properties(
+            host="127.0.0.1",
+            port=port,
+            controller_port=controller,
+            sasl_port=sasl,
+            pem_keystore=tls.keystore,
+        ),
+        format_args=scram_user_format_args(USER, PASSWORD),
+    )
+    broker.start()
+    try:
+        yield f"127.0.0.1:{sasl}"
+    finally:
+        broker.stop()
+
+
+def sasl_ssl_env(make_env, bootstrap: str, cafile: Path):
+    return make_env(
+        kafka_bootstrap_servers=bootstrap,
+        kafka_security_protocol="SASL_SSL",
+        kafka_sasl_mechanism="SCRAM-SHA-512",
+        kafka_sasl_username=USER,
+        kafka_sasl_password=PASSWORD,
+        kafka_ssl_cafile=str(cafile),
+    )
+
+
+def test_worker_and_cli_work_over_sasl_ssl(
+    sasl_ssl_bootstrap, tls, make_env, start_worker, tmp_path
+) -> None:
+    env = sasl_ssl_env(make_env, sasl_ssl_bootstrap, tls.ca)
+    created = cli(env, "topics", "create")
+    assert created.returncode == 0, created.stderr
+    worker = start_worker(env)
+
+    ids = [f"tls-{i}-{uuid.uuid4().hex[:6]}" for i in range(2)]
+    articles = tmp_path / "articles.jsonl"
+    articles.write_text(
+        "".join(
+            json.dumps({"id": i, "content": "France raised the limit on Monday, ministers said."})
+            + "\n"
+            for i in ids
+        )
+    )
+    fed = cli(env, "feed", str(articles))
+    assert fed.returncode == 0, fed.stderr
+    followed = cli(
+        env, "subscribe", "--topic", "enriched", "--from", "earliest", "--max", "2",
+        "--idle-timeout", "150", "--format", "json",
+    )  # fmt: skip
+    assert followed.returncode == 0, followed.stderr + worker.log_text()[-3000:]
+    assert {json.loads(line)["id"] for line in followed.stdout.splitlines()} == set(ids)
+    assert worker.stop() == 0
+    assert PASSWORD not in worker.log_text() + created.stderr + fed.stderr + followed.stderr
+
+
+def test_an_untrusted_broker_certificate_is_refused_with_a_clear_error(
+    sasl_ssl_bootstrap, tls, make_env
+) -> None:
+    env = sasl_ssl_env(make_env, sasl_ssl_bootstrap, tls.other_ca)
+    refused = cli(env, "topics", "create")
+    assert refused.returncode == 2, refused.stdout + refused.stderr
+    assert "TLS certificate is not trusted" in refused.stderr, refused.stderr
+    assert "NEWSFLOW_KAFKA_SSL_CAFILE" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert PASSWORD not in refused.stderr + refused.stdout

@@ -5,6 +5,7 @@ metrics or error messages."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import urllib.request
@@ -29,17 +30,22 @@ USER = "newsflow-worker"
 PASSWORD = f"Pw-{uuid.uuid4().hex}"
 
 
-@pytest.fixture(scope="module")
-def sasl_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Bootstrap servers of a broker whose SASL_PLAINTEXT listener requires SCRAM-SHA-512."""
+@contextlib.contextmanager
+def scram_broker(home: Path, pem_keystore: Path | None = None) -> Iterator[str]:
+    """Run a broker whose SASL listener (SASL_SSL with a keystore, else SASL_PLAINTEXT) requires
+    SCRAM-SHA-512 for USER; yield that listener's bootstrap servers."""
     port, controller, sasl = free_port(), free_port(), free_port()
     broker = LocalBroker(
-        tmp_path_factory.mktemp("kafka-sasl"),
+        home,
         port=port,
         controller_port=controller,
         cache_dir=REPO / ".cache" / "kafka",
         extra_properties=scram_listener_properties(
-            host="127.0.0.1", port=port, controller_port=controller, sasl_port=sasl
+            host="127.0.0.1",
+            port=port,
+            controller_port=controller,
+            sasl_port=sasl,
+            pem_keystore=pem_keystore,
         ),
         format_args=scram_user_format_args(USER, PASSWORD),
     )
@@ -50,14 +56,45 @@ def sasl_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         broker.stop()
 
 
-def sasl_env(make_env, bootstrap: str, password: str = PASSWORD):
+@pytest.fixture(scope="module")
+def sasl_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Bootstrap servers of a broker whose SASL_PLAINTEXT listener requires SCRAM-SHA-512."""
+    with scram_broker(tmp_path_factory.mktemp("kafka-sasl")) as bootstrap:
+        yield bootstrap
+
+
+def sasl_env(make_env, bootstrap: str, password: str = PASSWORD, cafile: Path | None = None):
     return make_env(
         kafka_bootstrap_servers=bootstrap,
-        kafka_security_protocol="SASL_PLAINTEXT",
+        kafka_security_protocol="SASL_SSL" if cafile else "SASL_PLAINTEXT",
         kafka_sasl_mechanism="SCRAM-SHA-512",
         kafka_sasl_username=USER,
         kafka_sasl_password=password,
+        **({"kafka_ssl_cafile": str(cafile)} if cafile else {}),
     )
+
+
+def feed_and_follow(env, worker, tmp_path: Path, count: int) -> list[str]:
+    """Feed `count` articles through the CLI, follow them to `articles.enriched` with it, and
+    return what both printed on stderr."""
+    ids = [f"sec-{i}-{uuid.uuid4().hex[:6]}" for i in range(count)]
+    articles = tmp_path / "articles.jsonl"
+    articles.write_text(
+        "".join(
+            json.dumps({"id": i, "content": "Germany lifted the ban on Friday, officials said."})
+            + "\n"
+            for i in ids
+        )
+    )
+    fed = cli(env, "feed", str(articles))
+    assert fed.returncode == 0, fed.stderr
+    followed = cli(
+        env, "subscribe", "--topic", "enriched", "--from", "earliest", "--max", str(count),
+        "--idle-timeout", "150", "--format", "json",
+    )  # fmt: skip
+    assert followed.returncode == 0, followed.stderr + worker.log_text()[-3000:]
+    assert {json.loads(line)["id"] for line in followed.stdout.splitlines()} == set(ids)
+    return [fed.stderr + fed.stdout, followed.stderr]
 
 
 def cli(env, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -93,23 +130,7 @@ def test_worker_and_cli_authenticate_and_never_leak_the_password(
     assert created.returncode == 0, created.stderr
     worker = start_worker(env)
 
-    articles = tmp_path / "articles.jsonl"
-    ids = [f"sec-{i}-{uuid.uuid4().hex[:6]}" for i in range(3)]
-    articles.write_text(
-        "".join(
-            json.dumps({"id": i, "content": "Germany lifted the ban on Friday, officials said."})
-            + "\n"
-            for i in ids
-        )
-    )
-    fed = cli(env, "feed", str(articles))
-    assert fed.returncode == 0, fed.stderr
-    followed = cli(
-        env, "subscribe", "--topic", "enriched", "--from", "earliest", "--max", "3",
-        "--idle-timeout", "150", "--format", "json",
-    )  # fmt: skip
-    assert followed.returncode == 0, followed.stderr + worker.log_text()[-3000:]
-    assert {json.loads(line)["id"] for line in followed.stdout.splitlines()} == set(ids)
+    said = feed_and_follow(env, worker, tmp_path, 3)
 
     url = f"http://127.0.0.1:{settings.metrics_port}/metrics"
     with urllib.request.urlopen(url, timeout=10) as response:
@@ -122,8 +143,7 @@ def test_worker_and_cli_authenticate_and_never_leak_the_password(
     for where, text in {
         "worker log": worker.log_text(),
         "metrics": metrics,
-        "cli stderr": created.stderr + fed.stderr + followed.stderr,
-        "cli stdout": created.stdout + fed.stdout,
+        "cli output": created.stderr + created.stdout + "".join(said),
     }.items():
         assert PASSWORD not in text, where
         assert USER not in text or where != "metrics", where
@@ -194,72 +214,26 @@ def tls(tmp_path_factory: pytest.TempPathFactory) -> Tls:
 @pytest.fixture(scope="module")
 def sasl_ssl_bootstrap(tmp_path_factory: pytest.TempPathFactory, tls: Tls) -> Iterator[str]:
     """Bootstrap servers of a broker whose SASL_SSL listener requires SCRAM-SHA-512 over TLS."""
-    port, controller, sasl = free_port(), free_port(), free_port()
-    broker = LocalBroker(
-        tmp_path_factory.mktemp("kafka-sasl-ssl"),
-        port=port,
-        controller_port=controller,
-        cache_dir=REPO / ".cache" / "kafka",
-        extra_properties=scram_listener_properties(
-            host="127.0.0.1",
-            port=port,
-            controller_port=controller,
-            sasl_port=sasl,
-            pem_keystore=tls.keystore,
-        ),
-        format_args=scram_user_format_args(USER, PASSWORD),
-    )
-    broker.start()
-    try:
-        yield f"127.0.0.1:{sasl}"
-    finally:
-        broker.stop()
-
-
-def sasl_ssl_env(make_env, bootstrap: str, cafile: Path):
-    return make_env(
-        kafka_bootstrap_servers=bootstrap,
-        kafka_security_protocol="SASL_SSL",
-        kafka_sasl_mechanism="SCRAM-SHA-512",
-        kafka_sasl_username=USER,
-        kafka_sasl_password=PASSWORD,
-        kafka_ssl_cafile=str(cafile),
-    )
+    with scram_broker(tmp_path_factory.mktemp("kafka-sasl-ssl"), tls.keystore) as bootstrap:
+        yield bootstrap
 
 
 def test_worker_and_cli_work_over_sasl_ssl(
     sasl_ssl_bootstrap, tls, make_env, start_worker, tmp_path
 ) -> None:
-    env = sasl_ssl_env(make_env, sasl_ssl_bootstrap, tls.ca)
+    env = sasl_env(make_env, sasl_ssl_bootstrap, cafile=tls.ca)
     created = cli(env, "topics", "create")
     assert created.returncode == 0, created.stderr
     worker = start_worker(env)
-
-    ids = [f"tls-{i}-{uuid.uuid4().hex[:6]}" for i in range(2)]
-    articles = tmp_path / "articles.jsonl"
-    articles.write_text(
-        "".join(
-            json.dumps({"id": i, "content": "France raised the limit on Monday, ministers said."})
-            + "\n"
-            for i in ids
-        )
-    )
-    fed = cli(env, "feed", str(articles))
-    assert fed.returncode == 0, fed.stderr
-    followed = cli(
-        env, "subscribe", "--topic", "enriched", "--from", "earliest", "--max", "2",
-        "--idle-timeout", "150", "--format", "json",
-    )  # fmt: skip
-    assert followed.returncode == 0, followed.stderr + worker.log_text()[-3000:]
-    assert {json.loads(line)["id"] for line in followed.stdout.splitlines()} == set(ids)
+    said = feed_and_follow(env, worker, tmp_path, 2)
     assert worker.stop() == 0
-    assert PASSWORD not in worker.log_text() + created.stderr + fed.stderr + followed.stderr
+    assert PASSWORD not in worker.log_text() + created.stderr + "".join(said)
 
 
 def test_an_untrusted_broker_certificate_is_refused_with_a_clear_error(
     sasl_ssl_bootstrap, tls, make_env
 ) -> None:
-    env = sasl_ssl_env(make_env, sasl_ssl_bootstrap, tls.other_ca)
+    env = sasl_env(make_env, sasl_ssl_bootstrap, cafile=tls.other_ca)
     refused = cli(env, "topics", "create")
     assert refused.returncode == 2, refused.stdout + refused.stderr
     assert "TLS certificate is not trusted" in refused.stderr, refused.stderr

@@ -231,7 +231,7 @@ def test_worker_and_cli_work_over_sasl_ssl(
 
 
 def test_an_untrusted_broker_certificate_is_refused_with_a_clear_error(
-    sasl_ssl_bootstrap, tls, make_env
+    sasl_ssl_bootstrap, tls, make_env, start_worker
 ) -> None:
     env = sasl_env(make_env, sasl_ssl_bootstrap, cafile=tls.other_ca)
     refused = cli(env, "topics", "create")
@@ -240,3 +240,10 @@ def test_an_untrusted_broker_certificate_is_refused_with_a_clear_error(
     assert "NEWSFLOW_KAFKA_SSL_CAFILE" in refused.stderr
     assert "Traceback" not in refused.stderr
     assert PASSWORD not in refused.stderr + refused.stdout
+
+    worker = start_worker(env)
+    assert wait_for(lambda: worker.process.poll() is not None, 120), "worker kept running"
+    log = worker.log_text()
+    assert worker.process.returncode == 2
+    assert "TLS certificate is not trusted" in log, log[-2000:]
+    assert "Traceback" not in log and PASSWORD not in log

@@ -800,6 +800,35 @@ def scram_listener_properties(
     return properties
 
 
+def mtls_listener_properties(
+    *,
+    host: str,
+    port: int,
+    controller_port: int,
+    tls_port: int,
+    pem_keystore: Path,
+    pem_truststore: Path,
+) -> dict[str, str]:
+    """Return extra_properties adding an SSL listener on tls_port that requires a client
+    certificate signed by a CA in `pem_truststore` (mutual TLS, as e.g. Aiven runs Kafka).
+
+    `pem_keystore` holds the broker's unencrypted private key and certificate chain. The PLAINTEXT
+    listener stays for the readiness probe and inter-broker traffic.
+    """
+    return {
+        "listeners": (
+            f"PLAINTEXT://{host}:{port},SSL://{host}:{tls_port},CONTROLLER://{host}:{controller_port}"
+        ),
+        "advertised.listeners": f"PLAINTEXT://{host}:{port},SSL://{host}:{tls_port}",
+        "listener.security.protocol.map": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SSL:SSL",
+        "listener.name.ssl.ssl.keystore.type": "PEM",
+        "listener.name.ssl.ssl.keystore.location": str(pem_keystore),
+        "listener.name.ssl.ssl.truststore.type": "PEM",
+        "listener.name.ssl.ssl.truststore.location": str(pem_truststore),
+        "listener.name.ssl.ssl.client.auth": "required",
+    }
+
+
 def scram_user_format_args(
     username: str, password: str, mechanism: str = "SCRAM-SHA-512"
 ) -> list[str]:

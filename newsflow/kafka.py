@@ -37,8 +37,21 @@ def _tls_problem(settings: Settings) -> str | None:
     try:
         with (
             socket.create_connection((host.strip("[]"), int(port)), timeout=5) as raw,
-            context.wrap_socket(raw, server_hostname=host.strip("[]")),
+            context.wrap_socket(raw, server_hostname=host.strip("[]")) as tls,
         ):
+            # With TLS 1.3 a broker that rejects the client's certificate says so only after
+            # the handshake: an alert on the first read. One it accepts waits for a request.
+            tls.settimeout(2)
+            try:
+                tls.recv(1)
+            except TimeoutError:
+                return None
+            except ssl.SSLError as exc:
+                return (
+                    f"the broker ended the TLS session ({exc.reason or exc}); it may require a "
+                    "client certificate it trusts: check NEWSFLOW_KAFKA_SSL_CERTFILE and "
+                    "NEWSFLOW_KAFKA_SSL_KEYFILE"
+                )
             return None
     except ssl.SSLCertVerificationError as exc:
         return (

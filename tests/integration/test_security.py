@@ -19,6 +19,7 @@ import pytest
 from newsflow.broker import (
     LocalBroker,
     free_port,
+    mtls_listener_properties,
     scram_listener_properties,
     scram_user_format_args,
 )
@@ -182,6 +183,8 @@ class Tls:
     ca: Path  # what clients trust
     keystore: Path  # the broker's key and certificate (for 127.0.0.1), signed by ca
     other_ca: Path  # a CA that did not sign the broker's certificate
+    client_cert: Path  # a client certificate signed by ca, for mutual TLS
+    client_key: Path
 
 
 def _openssl(*args: str, cwd: Path) -> None:
@@ -206,9 +209,23 @@ def tls(tmp_path_factory: pytest.TempPathFactory) -> Tls:
         "x509", "-req", "-in", "broker.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
         "-CAcreateserial", "-out", "broker.pem", "-days", "2", "-extfile", "san.ext", cwd=where,
     )  # fmt: skip
+    _openssl(
+        "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "client.key", "-out", "client.csr",
+        "-subj", "/CN=newsflow-worker", cwd=where,
+    )  # fmt: skip
+    _openssl(
+        "x509", "-req", "-in", "client.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+        "-CAcreateserial", "-out", "client.pem", "-days", "2", cwd=where,
+    )  # fmt: skip
     keystore = where / "broker-keystore.pem"
     keystore.write_text((where / "broker.key").read_text() + (where / "broker.pem").read_text())
-    return Tls(ca=where / "ca.pem", keystore=keystore, other_ca=where / "other-ca.pem")
+    return Tls(
+        ca=where / "ca.pem",
+        keystore=keystore,
+        other_ca=where / "other-ca.pem",
+        client_cert=where / "client.pem",
+        client_key=where / "client.key",
+    )
 
 
 @pytest.fixture(scope="module")
@@ -247,3 +264,60 @@ def test_an_untrusted_broker_certificate_is_refused_with_a_clear_error(
     assert worker.process.returncode == 2
     assert "TLS certificate is not trusted" in log, log[-2000:]
     assert "Traceback" not in log and PASSWORD not in log
+
+
+# -- SSL with client certificates (mutual TLS, as e.g. Aiven runs Kafka) ---------------------------
+
+
+@pytest.fixture(scope="module")
+def mtls_bootstrap(tmp_path_factory: pytest.TempPathFactory, tls: Tls) -> Iterator[str]:
+    """Bootstrap servers of a broker whose SSL listener requires a client certificate."""
+    port, controller, tls_port = free_port(), free_port(), free_port()
+    broker = LocalBroker(
+        tmp_path_factory.mktemp("kafka-mtls"),
+        port=port,
+        controller_port=controller,
+        cache_dir=REPO / ".cache" / "kafka",
+        extra_properties=mtls_listener_properties(
+            host="127.0.0.1",
+            port=port,
+            controller_port=controller,
+            tls_port=tls_port,
+            pem_keystore=tls.keystore,
+            pem_truststore=tls.ca,
+        ),
+    )
+    broker.start()
+    try:
+        yield f"127.0.0.1:{tls_port}"
+    finally:
+        broker.stop()
+
+
+def test_worker_and_cli_work_with_a_client_certificate(
+    mtls_bootstrap, tls, make_env, start_worker, tmp_path
+) -> None:
+    env = make_env(
+        kafka_bootstrap_servers=mtls_bootstrap,
+        kafka_security_protocol="SSL",
+        kafka_ssl_cafile=str(tls.ca),
+        kafka_ssl_certfile=str(tls.client_cert),
+        kafka_ssl_keyfile=str(tls.client_key),
+    )
+    created = cli(env, "topics", "create")
+    assert created.returncode == 0, created.stderr
+    worker = start_worker(env)
+    feed_and_follow(env, worker, tmp_path, 2)
+    assert worker.stop() == 0
+
+    # Without the client certificate the broker refuses the connection: one line, no traceback.
+    anonymous = make_env(
+        kafka_bootstrap_servers=mtls_bootstrap,
+        kafka_security_protocol="SSL",
+        kafka_ssl_cafile=str(tls.ca),
+    )
+    refused = cli(anonymous, "topics", "create")
+    assert refused.returncode == 2, refused.stdout + refused.stderr
+    assert "the broker ended the TLS session" in refused.stderr, refused.stderr
+    assert "NEWSFLOW_KAFKA_SSL_CERTFILE" in refused.stderr
+    assert "Traceback" not in refused.stderr

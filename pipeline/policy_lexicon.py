@@ -514,11 +514,15 @@ DOCUMENT_HEADS: frozenset[str] = frozenset(
 )
 
 # "raise" and "cut" change direction with what they act on: raising a rate tightens.
+# A rule named as against something restricts it: "an anti-doping programme", "anti-terror laws".
+AGAINST_MODIFIERS: frozenset[str] = frozenset(_words("anti counter"))
+AGAINST: Trigger = Trigger(A.ADOPT, D.TIGHTEN, N.OBJECT)
+
 TIGHTEN_WHEN_RAISED: frozenset[str] = frozenset(
     _words(
         """rate rates tax taxes fee fees premium premiums tariff tariffs duty duties price prices
         penalty penalties fine fines testing scrutiny requirement requirements security control
-        controls sanction sanctions interest"""
+        controls sanction sanctions interest pressure"""
     )
 )
 

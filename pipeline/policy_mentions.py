@@ -256,6 +256,12 @@ def _nearest_left_name(trigger: Token, sent: Span) -> Token | None:
     return None
 
 
+_OPPOSITE = {
+    PolicyDirection.TIGHTEN: PolicyDirection.LOOSEN,
+    PolicyDirection.LOOSEN: PolicyDirection.TIGHTEN,
+}
+
+
 def _direction(spec: lex.Trigger, head: Token | None) -> tuple[PolicyAction, PolicyDirection]:
     action, direction = spec.action, spec.direction
     if head is None:
@@ -416,6 +422,12 @@ class MentionReader:
         )
         if content is not None:
             action, direction = content.action, content.direction
+        elif spec.action is PolicyAction.REPEAL:
+            # Undoing a rule moves the opposite way to what the rule did: striking down "a law
+            # requiring providers to block sites" loosens; revoking a permission tightens.
+            undone = self._content_trigger(head)
+            if undone is not None and undone.direction in _OPPOSITE:
+                direction = _OPPOSITE[undone.direction]
         status = self._status(spec, token, walk, sent, attribution)
         if walk.negated and spec.action is PolicyAction.PERMIT:
             action, direction = PolicyAction.BAN, PolicyDirection.TIGHTEN
@@ -459,9 +471,10 @@ class MentionReader:
     ) -> lex.Trigger | None:
         """Return the trigger that says what a passed law or resolution does ("a bill banning").
 
-        Looks at the clauses under the rule noun ("a resolution calling for Iran to suspend"),
-        the clauses of the adopting verb ("passed the law to ban"), and the noun itself ("launch a
-        crackdown").
+        Looks at the noun itself ("launch a crackdown"), the verbs in the clauses under it ("a
+        resolution calling for Iran to suspend") and in those of the adopting verb ("passed the
+        law to ban"), what it is named against ("an anti-doping programme"), and the measures
+        those clauses name ("calling on Khartoum to act or face sanctions").
         """
         if head is None:
             return None
@@ -484,6 +497,17 @@ class MentionReader:
                     )
                 ):
                     return spec
+        if any(
+            c.dep_ in ("compound", "amod") and c.lower_.split("-")[0] in lex.AGAINST_MODIFIERS
+            for c in head.children
+        ):
+            return lex.AGAINST
+        # No verb says it; a measure named under the noun does ("... or face sanctions").
+        for root in roots:
+            for token in root.subtree:
+                named = lex.NOMINAL_TRIGGERS.get(token.lemma_.casefold())
+                if token.pos_ == "NOUN" and named is not None and named.direction in _OPPOSITE:
+                    return named
         return None
 
     def _nominal(

@@ -185,3 +185,28 @@ def test_confidence_is_a_probability(detect) -> None:  # type: ignore[no-untyped
 
 def test_matcher_is_built_once_per_vocab(nlp: Language) -> None:
     assert trigger_matcher(nlp.vocab) is trigger_matcher(nlp.vocab)
+
+
+@pytest.mark.parametrize(
+    ("text", "direction"),
+    [
+        # Undoing a rule moves the opposite way to the rule.
+        ("A federal court overturned a state law requiring providers to block websites.", "loosen"),
+        ("The parliament repealed a law allowing night flights over the city.", "tighten"),
+        # A rule named as against something restricts it.
+        ("The football federation introduced an anti-doping programme on Thursday.", "tighten"),
+        # A resolution whose clause names a measure.
+        (
+            "The Security Council adopted a resolution calling on the government to disarm the "
+            "militias or face sanctions.",
+            "tighten",
+        ),
+        # Raising pressure is escalation.
+        ("The European Union increased pressure on the junta with new visa bans.", "tighten"),
+    ],
+)
+def test_direction_follows_what_the_rule_does(detect, text: str, direction: str) -> None:  # type: ignore[no-untyped-def]
+    changes = [c for c in detect(text) if c.status.value not in NOT_POSITIVE]
+    assert changes, text
+    best = max(changes, key=lambda c: c.confidence)
+    assert best.direction.value == direction, [c.model_dump() for c in changes]

@@ -16,7 +16,7 @@ FLOOR = {
     "recall": 0.75,
     "f1": 0.83,
     "actor_accuracy": 0.80,
-    "direction_accuracy": 0.70,
+    "direction_accuracy": 0.82,
 }
 
 

@@ -10,7 +10,7 @@ import json
 import subprocess
 import urllib.request
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,29 +32,45 @@ PASSWORD = f"Pw-{uuid.uuid4().hex}"
 
 
 @contextlib.contextmanager
-def scram_broker(home: Path, pem_keystore: Path | None = None) -> Iterator[str]:
-    """Run a broker whose SASL listener (SASL_SSL with a keystore, else SASL_PLAINTEXT) requires
-    SCRAM-SHA-512 for USER; yield that listener's bootstrap servers."""
-    port, controller, sasl = free_port(), free_port(), free_port()
+def dedicated_broker(
+    home: Path,
+    listener: Callable[[int, int, int], dict[str, str]],
+    format_args: Sequence[str] = (),
+) -> Iterator[str]:
+    """Run a broker with the extra listener `listener(port, controller_port, listener_port)`
+    describes; yield that listener's bootstrap servers."""
+    port, controller, extra = free_port(), free_port(), free_port()
     broker = LocalBroker(
         home,
         port=port,
         controller_port=controller,
         cache_dir=REPO / ".cache" / "kafka",
-        extra_properties=scram_listener_properties(
+        extra_properties=listener(port, controller, extra),
+        format_args=format_args,
+    )
+    broker.start()
+    try:
+        yield f"127.0.0.1:{extra}"
+    finally:
+        broker.stop()
+
+
+@contextlib.contextmanager
+def scram_broker(home: Path, pem_keystore: Path | None = None) -> Iterator[str]:
+    """Run a broker whose SASL listener (SASL_SSL with a keystore, else SASL_PLAINTEXT) requires
+    SCRAM-SHA-512 for USER; yield that listener's bootstrap servers."""
+
+    def listener(port: int, controller: int, sasl: int) -> dict[str, str]:
+        return scram_listener_properties(
             host="127.0.0.1",
             port=port,
             controller_port=controller,
             sasl_port=sasl,
             pem_keystore=pem_keystore,
-        ),
-        format_args=scram_user_format_args(USER, PASSWORD),
-    )
-    broker.start()
-    try:
-        yield f"127.0.0.1:{sasl}"
-    finally:
-        broker.stop()
+        )
+
+    with dedicated_broker(home, listener, scram_user_format_args(USER, PASSWORD)) as bootstrap:
+        yield bootstrap
 
 
 @pytest.fixture(scope="module")
@@ -272,26 +288,19 @@ def test_an_untrusted_broker_certificate_is_refused_with_a_clear_error(
 @pytest.fixture(scope="module")
 def mtls_bootstrap(tmp_path_factory: pytest.TempPathFactory, tls: Tls) -> Iterator[str]:
     """Bootstrap servers of a broker whose SSL listener requires a client certificate."""
-    port, controller, tls_port = free_port(), free_port(), free_port()
-    broker = LocalBroker(
-        tmp_path_factory.mktemp("kafka-mtls"),
-        port=port,
-        controller_port=controller,
-        cache_dir=REPO / ".cache" / "kafka",
-        extra_properties=mtls_listener_properties(
+
+    def listener(port: int, controller: int, tls_port: int) -> dict[str, str]:
+        return mtls_listener_properties(
             host="127.0.0.1",
             port=port,
             controller_port=controller,
             tls_port=tls_port,
             pem_keystore=tls.keystore,
             pem_truststore=tls.ca,
-        ),
-    )
-    broker.start()
-    try:
-        yield f"127.0.0.1:{tls_port}"
-    finally:
-        broker.stop()
+        )
+
+    with dedicated_broker(tmp_path_factory.mktemp("kafka-mtls"), listener) as bootstrap:
+        yield bootstrap
 
 
 def test_worker_and_cli_work_with_a_client_certificate(

@@ -760,6 +760,30 @@ def _escape_property(value: str) -> str:
     return value.replace("\\", "\\\\").replace("\n", "\\n")
 
 
+def _extra_listener(
+    host: str, port: int, controller_port: int, protocol: str, extra_port: int
+) -> dict[str, str]:
+    """Return the listener properties for PLAINTEXT, CONTROLLER and one `protocol` listener."""
+    return {
+        "listeners": (
+            f"PLAINTEXT://{host}:{port},{protocol}://{host}:{extra_port},"
+            f"CONTROLLER://{host}:{controller_port}"
+        ),
+        "advertised.listeners": f"PLAINTEXT://{host}:{port},{protocol}://{host}:{extra_port}",
+        "listener.security.protocol.map": (
+            f"CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,{protocol}:{protocol}"
+        ),
+    }
+
+
+def _pem_keystore(listener: str, pem_keystore: Path) -> dict[str, str]:
+    """Return the properties giving `listener` a PEM keystore (unencrypted key + chain)."""
+    return {
+        f"listener.name.{listener}.ssl.keystore.type": "PEM",
+        f"listener.name.{listener}.ssl.keystore.location": str(pem_keystore),
+    }
+
+
 def scram_listener_properties(
     *,
     host: str,
@@ -778,25 +802,14 @@ def scram_listener_properties(
     """
     protocol = "SASL_SSL" if pem_keystore else "SASL_PLAINTEXT"
     listener = protocol.lower()
-    properties = {
-        "listeners": (
-            f"PLAINTEXT://{host}:{port},{protocol}://{host}:{sasl_port},"
-            f"CONTROLLER://{host}:{controller_port}"
-        ),
-        "advertised.listeners": f"PLAINTEXT://{host}:{port},{protocol}://{host}:{sasl_port}",
-        "listener.security.protocol.map": (
-            f"CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,{protocol}:{protocol}"
-        ),
+    properties = _extra_listener(host, port, controller_port, protocol, sasl_port) | {
         "sasl.enabled.mechanisms": mechanism,
         f"listener.name.{listener}.{mechanism.lower()}.sasl.jaas.config": (
             "org.apache.kafka.common.security.scram.ScramLoginModule required;"
         ),
     }
     if pem_keystore:
-        properties |= {
-            f"listener.name.{listener}.ssl.keystore.type": "PEM",
-            f"listener.name.{listener}.ssl.keystore.location": str(pem_keystore),
-        }
+        properties |= _pem_keystore(listener, pem_keystore)
     return properties
 
 
@@ -815,18 +828,15 @@ def mtls_listener_properties(
     `pem_keystore` holds the broker's unencrypted private key and certificate chain. The PLAINTEXT
     listener stays for the readiness probe and inter-broker traffic.
     """
-    return {
-        "listeners": (
-            f"PLAINTEXT://{host}:{port},SSL://{host}:{tls_port},CONTROLLER://{host}:{controller_port}"
-        ),
-        "advertised.listeners": f"PLAINTEXT://{host}:{port},SSL://{host}:{tls_port}",
-        "listener.security.protocol.map": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SSL:SSL",
-        "listener.name.ssl.ssl.keystore.type": "PEM",
-        "listener.name.ssl.ssl.keystore.location": str(pem_keystore),
-        "listener.name.ssl.ssl.truststore.type": "PEM",
-        "listener.name.ssl.ssl.truststore.location": str(pem_truststore),
-        "listener.name.ssl.ssl.client.auth": "required",
-    }
+    return (
+        _extra_listener(host, port, controller_port, "SSL", tls_port)
+        | _pem_keystore("ssl", pem_keystore)
+        | {
+            "listener.name.ssl.ssl.truststore.type": "PEM",
+            "listener.name.ssl.ssl.truststore.location": str(pem_truststore),
+            "listener.name.ssl.ssl.client.auth": "required",
+        }
+    )
 
 
 def scram_user_format_args(

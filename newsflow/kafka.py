@@ -31,13 +31,14 @@ def _tls_problem(settings: Settings) -> str | None:
     """Return why a TLS handshake with the first bootstrap server fails, or None if it succeeds
     (or the server cannot be reached at all)."""
     host, _, port = settings.bootstrap_servers.split(",")[0].strip().rpartition(":")
+    host = host.strip("[]")
     context = settings.kafka_client_options()["ssl_context"]
     if not isinstance(context, ssl.SSLContext):
         return None
     try:
         with (
-            socket.create_connection((host.strip("[]"), int(port)), timeout=5) as raw,
-            context.wrap_socket(raw, server_hostname=host.strip("[]")) as tls,
+            socket.create_connection((host, int(port)), timeout=5) as raw,
+            context.wrap_socket(raw, server_hostname=host) as tls,
         ):
             # With TLS 1.3 a broker that rejects the client's certificate says so only after
             # the handshake: an alert on the first read. One it accepts waits for a request.

@@ -513,11 +513,11 @@ DOCUMENT_HEADS: frozenset[str] = frozenset(
     {"document", "documents", "filing", "filings", "memo", "report", "statement"}
 )
 
-# "raise" and "cut" change direction with what they act on: raising a rate tightens.
 # A rule named as against something restricts it: "an anti-doping programme", "anti-terror laws".
 AGAINST_MODIFIERS: frozenset[str] = frozenset(_words("anti counter"))
 AGAINST: Trigger = Trigger(A.ADOPT, D.TIGHTEN, N.OBJECT)
 
+# "raise" and "cut" change direction with what they act on: raising a rate tightens.
 TIGHTEN_WHEN_RAISED: frozenset[str] = frozenset(
     _words(
         """rate rates tax taxes fee fees premium premiums tariff tariffs duty duties price prices

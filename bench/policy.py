@@ -120,7 +120,7 @@ class Report:
 
 
 def _words(text: str) -> set[str]:
-    from pipeline.policy_actors import canonical_country
+    from pipeline.policy.actors import canonical_country
 
     text = text.casefold().replace("’", "'")
     words: set[str] = set()
@@ -140,7 +140,7 @@ def actor_matches(predicted: str, person: str | None, gold: str | None) -> bool:
     """Return whether a predicted actor (or its person) names the labelled actor."""
     if not gold:
         return False
-    from pipeline.policy_lexicon import BODIES
+    from pipeline.policy.lexicon import BODIES
 
     expanded = predicted + " " + BODIES.get(predicted.casefold(), "")
     mine = _words(expanded) | _words(person or "")

@@ -9,7 +9,7 @@ from pipeline.cleaning import normalise_text
 from pipeline.entities import extract_entities
 from pipeline.nlp import load_nlp
 from pipeline.policy import detect_policy_changes, policy_change_id
-from pipeline.policy_mentions import trigger_matcher
+from pipeline.policy.mentions import trigger_matcher
 from schemas import PolicyChange, PolicyStatus, SourceKind
 
 NOT_POSITIVE = {"proposed", "considered", "unchanged", "signaled"}

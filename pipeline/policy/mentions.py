@@ -16,10 +16,10 @@ from spacy.matcher import Matcher
 from spacy.tokens import Span, Token
 from spacy.vocab import Vocab
 
-from pipeline import policy_args as args
-from pipeline import policy_lexicon as lex
-from pipeline.policy_actors import ActorRef, DocActors
-from pipeline.policy_attribution import Attribution
+from pipeline.policy import arguments as args
+from pipeline.policy import lexicon as lex
+from pipeline.policy.actors import ActorRef, DocActors
+from pipeline.policy.attribution import Attribution
 from schemas import PolicyAction, PolicyDirection, PolicyStatus
 
 S = PolicyStatus

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 
 from spacy.tokens import Span, Token
 
-from pipeline import policy_lexicon as lex
-from pipeline.policy_actors import DocActors, strip_article
+from pipeline.policy import lexicon as lex
+from pipeline.policy.actors import DocActors, strip_article
 from schemas import Source, SourceKind
 
 # Citations that reach the reader through a third party: the claim is reported, not announced.

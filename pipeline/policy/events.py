@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pipeline import policy_args as args
-from pipeline.policy_actors import ActorRef
-from pipeline.policy_lexicon import Needs
-from pipeline.policy_mentions import Mention
+from pipeline.policy import arguments as args
+from pipeline.policy.actors import ActorRef
+from pipeline.policy.lexicon import Needs
+from pipeline.policy.mentions import Mention
 from schemas import PolicyAction, PolicyDirection, PolicyStatus, Source
 
 S = PolicyStatus

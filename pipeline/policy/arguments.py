@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from spacy.tokens import Token
 
-from pipeline import policy_lexicon as lex
-from pipeline.policy_actors import canonical_country, strip_article
+from pipeline.policy import lexicon as lex
+from pipeline.policy.actors import canonical_country, strip_article
 
 MAX_OBJECT_TOKENS = 14
 _LEADING_DROP = frozenset({"the", "these", "those", "this", "that", "a", "an", "its", "their"})

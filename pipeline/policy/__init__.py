@@ -4,9 +4,8 @@ The stage reads each sentence once: attribution (who says so), trigger mentions 
 rule, how far), then trigger-less context (limits, exclusions, sources). Mentions of one decision
 are merged into one event; each event names the rules that built it and cites its evidence.
 
-Modules: policy_lexicon (the words, as data), policy_actors (who acts), policy_attribution (on whose
-word), policy_args (for whom, what, where, except what), policy_mentions (one trigger),
-policy_events (merging).
+Modules: lexicon (the words, as data), actors (who acts), attribution (on whose word), arguments
+(for whom, what, where, except what), mentions (one trigger), events (merging).
 """
 
 from __future__ import annotations
@@ -15,11 +14,11 @@ import hashlib
 
 from spacy.tokens import Doc, Span
 
-from pipeline import policy_args as args
-from pipeline.policy_actors import DocActors
-from pipeline.policy_attribution import attribute
-from pipeline.policy_events import Event, EventBuilder
-from pipeline.policy_mentions import MentionReader
+from pipeline.policy import arguments as args
+from pipeline.policy.actors import DocActors
+from pipeline.policy.attribution import attribute
+from pipeline.policy.events import Event, EventBuilder
+from pipeline.policy.mentions import MentionReader
 from schemas import Actor, Entity, Evidence, PolicyChange
 from schemas.policy import Highlight, HighlightKind
 

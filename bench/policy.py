@@ -1,6 +1,8 @@
-"""Policy-change detection on the labelled dev set: document-level P/R/F1, direction and actor.
+"""Policy-change detection on labelled news: document-level P/R/F1, direction and actor, per source.
 
-    .venv/bin/python -m bench.policy [--data PATH] [--show-errors]
+    .venv/bin/python -m bench.policy [--split dev|train|shared-dev] [--show-errors]
+    .venv/bin/python -m bench.policy --split lockbox --log   # only when a piece of work is done
+    .venv/bin/python -m bench.policy --data PATH             # any JSONL with dev.jsonl's fields
 
 Scoring follows the dev set's README: each snippet is run through the pipeline as
 `title + "\\n\\n" + text`; it is predicted positive when any detected change has a status other
@@ -191,6 +193,22 @@ def load(path: Path) -> list[dict[str, Any]]:
     ]
 
 
+def load_split(split: str) -> list[dict[str, Any]]:
+    """Return a split of the labelled corpus as dev-set rows (`shared-dev`: dev.jsonl itself)."""
+    if split == "shared-dev":
+        rows = load(DEV_SET)
+        return [{**row, "pool": "agnews-dev"} for row in rows]
+    from bench.policy_corpus.store import load_items
+
+    rows = []
+    for item in load_items([split]):
+        if item.pool == "agnews-dev":
+            continue
+        rows.append({**item.label, "id": item.id, "title": item.title, "text": item.text,
+                     "pool": item.pool})
+    return rows
+
+
 def _describe(change: dict[str, Any] | None) -> str:
     if change is None:
         return "-"
@@ -201,36 +219,45 @@ def _describe(change: dict[str, Any] | None) -> str:
     return f"{actor} {what} rules={change['rules'][:3]}"
 
 
-def print_report(report: Report, show_errors: bool) -> None:
-    """Print the summary table (and, if asked, every error) with rich."""
-    from rich.console import Console
-    from rich.table import Table
-
-    console = Console()
-    table = Table(title=f"Policy changes: {len(report.outcomes)} snippets")
-    for column in (
-        "TP",
-        "FP",
-        "FN",
-        "precision",
-        "recall",
-        "F1",
-        "direction acc",
-        "actor acc",
-        "seconds",
-    ):
-        table.add_column(column, justify="right")
-    table.add_row(
+def _row(name: str, report: Report) -> list[str]:
+    return [
+        name,
+        str(len(report.outcomes)),
         str(report.tp),
         str(report.fp),
         str(report.fn),
         f"{report.precision:.3f}",
         f"{report.recall:.3f}",
         f"{report.f1:.3f}",
-        f"{report.direction_accuracy:.3f}",
         f"{report.actor_accuracy:.3f}",
-        f"{report.seconds:.1f}",
-    )
+        f"{report.direction_accuracy:.3f}",
+    ]
+
+
+COLUMNS = ("set", "n", "TP", "FP", "FN", "precision", "recall", "F1", "actor acc", "direction acc")
+
+
+def by_pool(report: Report) -> dict[str, Report]:
+    """Return the report split by each outcome's pool (source), plus "all"."""
+    pools: dict[str, Report] = {}
+    for outcome in report.outcomes:
+        pools.setdefault(outcome.record.get("pool", "all"), Report()).outcomes.append(outcome)
+    if len(pools) > 1:
+        pools["all"] = report
+    return pools
+
+
+def print_report(report: Report, show_errors: bool, title: str = "Policy changes") -> None:
+    """Print the summary table per source (and, if asked, every error) with rich."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    table = Table(title=f"{title}: {len(report.outcomes)} items, {report.seconds:.1f} s")
+    for column in COLUMNS:
+        table.add_column(column, justify="right")
+    for name, part in by_pool(report).items():
+        table.add_row(*_row(name, part))
     console.print(table)
     if not show_errors:
         return
@@ -260,14 +287,60 @@ def print_report(report: Report, show_errors: bool) -> None:
         console.print(f"  got:  {_describe(shown)}", highlight=False, markup=False)
 
 
+def log_lockbox(report: Report, path: Path = REPO / "docs" / "benchmarks.md") -> str:
+    """Append the lockbox scores (per source) with date and commit to the benchmarks log."""
+    import subprocess
+    from datetime import UTC, datetime
+
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=REPO
+    ).stdout.strip()
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    ).stdout.strip()
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M")
+    lines = [
+        f"| {when} | {commit}{' +changes' if dirty else ''} | " + " | ".join(_row(n, p)) + " |"
+        for n, p in by_pool(report).items()
+    ]
+    text = path.read_text(encoding="utf-8")
+    marker = "<!-- lockbox-log -->"
+    if marker not in text:
+        raise SystemExit(f"{path} has no {marker} line to log under")
+    text = text.replace(marker, marker + "\n" + "\n".join(lines), 1)
+    path.write_text(text, encoding="utf-8")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the bench and print its table; return the exit code."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data", type=Path, default=DEV_SET, help="labelled JSONL (dev.jsonl)")
+    parser.add_argument("--data", type=Path, help="a labelled JSONL with dev.jsonl's fields")
+    parser.add_argument(
+        "--split",
+        default="dev",
+        choices=["train", "dev", "lockbox", "shared-dev"],
+        help="a split of bench/data/policy (default dev); shared-dev is dev.jsonl",
+    )
     parser.add_argument("--show-errors", action="store_true", help="print every error")
+    parser.add_argument("--log", action="store_true", help="append the lockbox score to the log")
     options = parser.parse_args(argv)
-    report = evaluate(load(options.data))
-    print_report(report, options.show_errors)
+    if options.split == "lockbox" and not options.data:
+        if options.show_errors:
+            print("error: the lockbox's errors are never shown (docs/benchmarks.md)", file=sys.stderr)
+            return 2
+        if not options.log:
+            print("error: a lockbox score is always logged: add --log", file=sys.stderr)
+            return 2
+    records = load(options.data) if options.data else load_split(options.split)
+    report = evaluate(records)
+    name = str(options.data) if options.data else options.split
+    print_report(report, options.show_errors and options.split != "lockbox", title=name)
+    if options.log and options.split == "lockbox" and not options.data:
+        print(log_lockbox(report))
     return 0
 
 

@@ -271,6 +271,25 @@ def finish(
     return outcomes
 
 
+def parsed_documents(
+    contents: list[str], config: PipelineConfig
+) -> list[tuple[Any, list[Entity]]]:
+    """Return (spaCy Doc, entities) per content, cleaned and parsed as the stages do.
+
+    For training and inspection: the language is not checked and nothing is published. Content
+    that cleaning rejects is parsed as given.
+    """
+    texts = []
+    for content in contents:
+        try:
+            texts.append(cleaning.clean(RawArticle(content=content), config).text)
+        except Exception:
+            texts.append(content)
+    model = nlp.load_nlp(config.spacy_model)
+    docs = model.pipe(texts, batch_size=config.nlp_batch_size)
+    return [(doc, entities.extract_entities(doc)) for doc in docs]
+
+
 def enrich_batch(
     raws: list[RawArticle],
     config: PipelineConfig,

@@ -6,7 +6,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-POLICY_SCHEMA_VERSION = 1
+POLICY_SCHEMA_VERSION = 2
 
 
 class PolicyAction(StrEnum):
@@ -134,14 +134,33 @@ class Source(BaseModel):
     kind: SourceKind
 
 
+class EvidencePart(StrEnum):
+    """Which part of the article a piece of evidence comes from."""
+
+    BODY = "body"
+    TITLE = "title"
+
+
 class Evidence(BaseModel):
-    """A sentence the change was built from: `clean_text[start:end] == text`."""
+    """A sentence the change was built from: `clean_text[start:end] == text` for the body,
+    `title[start:end] == text` for the headline."""
 
     model_config = ConfigDict(frozen=True)
 
     text: str
     start: int = Field(ge=0)
     end: int = Field(ge=0)
+    part: EvidencePart = EvidencePart.BODY
+
+
+class Decision(BaseModel):
+    """What the trained model said: its probability that a decided change is reported."""
+
+    model_config = ConfigDict(frozen=True)
+
+    model: str = Field(description="Model name and version, as in processing and build info.")
+    score: float = Field(ge=0.0, le=1.0)
+    threshold: float = Field(ge=0.0, le=1.0, description="Scores at or above it are accepted.")
 
 
 class PolicyChange(BaseModel):
@@ -162,6 +181,9 @@ class PolicyChange(BaseModel):
     evidence: list[Evidence] = Field(default_factory=list)
     confidence: float = Field(ge=0.0, le=1.0)
     rules: list[str] = Field(default_factory=list, description="Detection rules that fired.")
+    decision: Decision | None = Field(
+        default=None, description="The model's score of the best candidate behind the change."
+    )
     highlights: list[Highlight] = Field(
         default_factory=list,
         description="Triggers, actors, objects and sources in the evidence, for explanations.",

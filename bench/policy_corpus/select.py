@@ -5,7 +5,10 @@
 Each pool is split into strata by how many distinct policy cues (a rule word, a rule-setter, a
 decision verb) an item's title and lead carry: the strongly cued items hold most positives and hard
 negatives, the weakly cued ones the borderline, the rest is plain news, the easy negatives a firehose
-is mostly made of. Each stratum is sampled at a fixed size (`PLAN`). An AllSides item is
+is mostly made of. Each stratum is sampled at a fixed size (`PLAN`). A second round (`--flagged`)
+draws from the items a detector flagged as reporting a change (the rules of commit 847265f on
+both pools, and for AG News also a first trained model at p >= 0.15 and the strongly cued items
+left over), where positives and the hardest negatives are denser. An AllSides item is
 labelled on its lead: the title and the first paragraphs, up to `LEAD_WORDS` words or
 `LEAD_PARAGRAPHS` paragraphs.
 """
@@ -92,11 +95,51 @@ def draw(pool: str, seed: int = SEED) -> list[dict[str, Any]]:
     return rows
 
 
+ROUND_TWO = {"agnews": 450, "allsides": 550}
+"""Round two: items a detector flagged (rules or a first model), where positives are denser."""
+
+
+def draw_flagged(
+    pool: str, flagged: set[str], exclude: set[str], seed: int = SEED
+) -> list[dict[str, Any]]:
+    """Return up to ROUND_TWO[pool] items of `flagged` not drawn before (stratum "flagged")."""
+    rng = random.Random(f"{seed}:{pool}:flagged")
+    items = {i["id"]: i for i in read_pool(POOLS[pool]) if i.get("text", "").strip()}
+    candidates = sorted(i for i in flagged if i in items and i not in exclude)
+    picked = rng.sample(candidates, min(ROUND_TWO[pool], len(candidates)))
+    rows = []
+    for item_id in picked:
+        row: dict[str, Any] = {"id": item_id, "pool": pool, "stratum": "flagged"}
+        if pool == "allsides":
+            row["lead_end"] = lead_end(items[item_id]["text"])
+        rows.append(row)
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     """Write the drawn items (ids and offsets only) as JSONL; return the exit code."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, required=True, help="JSONL of the drawn items")
+    parser.add_argument(
+        "--flagged", type=Path, help="round two: JSONL of {id, pool} a detector flagged"
+    )
     options = parser.parse_args(argv)
+    if options.flagged:
+        before = [json.loads(line) for line in options.out.read_text().splitlines() if line]
+        seen = {row["id"] for row in before}
+        flagged: dict[str, set[str]] = {}
+        for line in options.flagged.read_text().splitlines():
+            if line.strip():
+                row = json.loads(line)
+                flagged.setdefault(row["pool"], set()).add(row["id"])
+        rows = before + [
+            row for pool in PLAN for row in draw_flagged(pool, flagged.get(pool, set()), seen)
+        ]
+        with options.out.open("w", encoding="utf-8") as handle:
+            for row in rows:
+                handle.write(json.dumps(row) + "\n")
+        print(f"drew {len(rows) - len(before)} more items into {options.out}")
+        return 0
     rows = [row for pool in PLAN for row in draw(pool)]
     with options.out.open("w", encoding="utf-8") as handle:
         for row in rows:

@@ -62,13 +62,22 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--drawn", type=Path, required=True, help="JSONL from select")
     parser.add_argument("--seen", type=Path, help="ids (one a line) read before the split")
+    parser.add_argument(
+        "--extend", action="store_true", help="split the newly drawn items, keep the rest"
+    )
     options = parser.parse_args(argv)
-    if SPLITS.exists():
-        print(f"{SPLITS} exists: the lockbox is frozen (delete it only to draw a new lockbox)")
-        return 2
     drawn = [json.loads(line) for line in options.drawn.read_text().splitlines() if line.strip()]
     seen = set(options.seen.read_text().split()) if options.seen else set()
-    splits = draw_splits(drawn, seen)
+    if SPLITS.exists() and not options.extend:
+        print(f"{SPLITS} exists: the lockbox is frozen (delete it only to draw a new lockbox)")
+        return 2
+    splits = {"train": [], "dev": [], "lockbox": []}
+    if options.extend:
+        splits = load_splits()
+        done = {i for ids in splits.values() for i in ids}
+        drawn = [row for row in drawn if row["id"] not in done]
+    for name, ids in draw_splits(drawn, seen).items():
+        splits[name] = sorted(splits[name] + ids)
     SPLITS.write_text(
         json.dumps(
             {

@@ -15,14 +15,17 @@ import hashlib
 from spacy.tokens import Doc, Span
 
 from pipeline.policy import arguments as args
-from pipeline.policy.actors import DocActors
-from pipeline.policy.attribution import attribute
+from pipeline.policy.candidates import Candidate, read_candidates
 from pipeline.policy.events import Event, EventBuilder
-from pipeline.policy.mentions import MentionReader
-from schemas import Actor, Entity, Evidence, PolicyChange
-from schemas.policy import Highlight, HighlightKind
+from pipeline.policy.features import candidate_features, document_words
+from pipeline.policy.mentions import Mention
+from pipeline.policy.model import PolicyModel, shipped_model
+from schemas import Actor, Entity, Evidence, PolicyChange, PolicyDirection, PolicyStatus
+from schemas.policy import Decision, Highlight, HighlightKind
 
 STAGE = "policy"
+DECIDED_STATUSES = frozenset({"enacted", "announced", "reported", "reversed", "approved"})
+"""Statuses that say a change was decided: only the model may give them."""
 
 
 def policy_change_id(article_id: str, actor: str, action: str, key: str) -> str:
@@ -31,30 +34,59 @@ def policy_change_id(article_id: str, actor: str, action: str, key: str) -> str:
     return "pc-" + hashlib.sha256(material.encode("utf-8")).hexdigest()[:24]
 
 
-def detect_policy_changes(doc: Doc, entities: list[Entity], article_id: str) -> list[PolicyChange]:
-    """Return the policy changes that `doc` reports, one per decision, in order of first mention."""
-    actors = DocActors(doc, entities)
-    reader = MentionReader(actors)
-    builder = EventBuilder(actors.first_country)
-    sents = list(doc.sents)
-    for index, sent in enumerate(sents):
-        attribution = attribute(sent, actors)
+def detect_policy_changes(
+    doc: Doc, entities: list[Entity], article_id: str, model: PolicyModel | None = None
+) -> list[PolicyChange]:
+    """Return the policy changes that `doc` reports, one per decision, in order of first mention.
+
+    The parse layer reads every trigger as a candidate; the trained model (`model`, else the
+    shipped one) decides which report a decided change, and their status and direction. A
+    candidate the model rejects survives only as what the rules call it when that is not a
+    decided change (proposed, considered, signaled, unchanged), under the rules' own gates.
+    """
+    model = model or shipped_model()
+    reading = read_candidates(doc, entities)
+    builder = EventBuilder(reading.actors.first_country)
+    words = document_words(doc)
+    for sentence in reading.sentences:
+        attribution = sentence.attribution
         accepted = False
-        for mention in reader.read(sent, index, attribution):
-            accepted = builder.add(mention, attribution.sources, attribution.principal) or accepted
+        for candidate in sentence.candidates:
+            mention = _decide(candidate, model, words)
+            if mention is not None:
+                accepted = (
+                    builder.add(mention, attribution.sources, attribution.principal) or accepted
+                )
         if accepted:
             continue
-        constraints, subject = args.constraints(sent)
-        limits = args.explicit_limits(sent)
+        constraints, subject = args.constraints(sentence.sent)
+        limits = args.explicit_limits(sentence.sent)
         builder.add_context(
-            index,
+            sentence.index,
             attribution.sources,
             attribution.principal,
             constraints,
             limits,
             args.beneficiary_name(subject),
         )
-    return [_to_change(event, sents, article_id) for event in builder.finish()]
+    sents = [s.sent for s in reading.sentences]
+    return [_to_change(event, sents, article_id, model) for event in builder.finish()]
+
+
+def _decide(candidate: Candidate, model: PolicyModel, words: list[str]) -> Mention | None:
+    """Return the candidate's mention as the model decides it, or None when it is dropped."""
+    mention = candidate.mention
+    decision = model.decide(candidate_features(candidate, words))
+    mention.score = round(decision.change, 4)
+    if decision.accepted:
+        mention.decided = True
+        mention.status = PolicyStatus(decision.status)
+        mention.direction = PolicyDirection(decision.direction)
+        mention.rules.append(f"model:{model.name}")
+        return mention
+    if mention.status.value in DECIDED_STATUSES:
+        return None
+    return mention
 
 
 def _evidence(sent: Span) -> Evidence:
@@ -100,6 +132,9 @@ def _highlights(event: Event) -> list[Highlight]:
 
 
 def _confidence(event: Event) -> float:
+    decided = [m.score for m in event.mentions if m.decided and m.score is not None]
+    if decided:
+        return round(max(decided), 2)
     score = 0.45
     score += 0.15 if event.actor.authority else 0.0
     score += 0.1 if any(m.rule_object for m in event.mentions) else 0.0
@@ -109,7 +144,18 @@ def _confidence(event: Event) -> float:
     return round(min(0.98, max(0.05, score)), 2)
 
 
-def _to_change(event: Event, sents: list[Span], article_id: str) -> PolicyChange:
+def _decision(event: Event, model: PolicyModel) -> Decision | None:
+    scores = [m.score for m in event.mentions if m.score is not None]
+    if not scores:
+        return None
+    return Decision(
+        model=f"{model.name} {model.version}", score=max(scores), threshold=model.threshold
+    )
+
+
+def _to_change(
+    event: Event, sents: list[Span], article_id: str, model: PolicyModel
+) -> PolicyChange:
     first_object = next((m.object.text for m in event.mentions if m.object is not None), None)
     actor_name = event.actor.name or "unknown"
     key = event.beneficiary or first_object or ""
@@ -127,6 +173,7 @@ def _to_change(event: Event, sents: list[Span], article_id: str) -> PolicyChange
         sources=event.sources,
         evidence=[_evidence(sents[i]) for i in sorted(event.sentences)],
         confidence=_confidence(event),
+        decision=_decision(event, model),
         rules=event.rules,
         highlights=_highlights(event),
     )

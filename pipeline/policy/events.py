@@ -133,17 +133,20 @@ class EventBuilder:
         return actor, True
 
     def add(self, mention: Mention, sources: list[Source], principal: str | None) -> bool:
-        """Add one mention with its sentence's sources; return whether it joined an event."""
+        """Add one mention with its sentence's sources; return whether it joined an event.
+
+        A mention the model accepted (`decided`) needs no rule-setter or rule object around it
+        to count; the others keep the parse layer's gates.
+        """
         actor, from_context = self._resolve(mention)
         antecedent = self._antecedent(mention.sent_index)
         if mention.anaphoric_subject and antecedent is not None and not _unchanged(mention.status):
             self._merge(antecedent, mention, sources, anaphoric=True)
             return True
-        if not needs_met(mention, actor) or actor.name is None:
-            return False
-        if actor.company and not mention.rule_object:
-            return False
-        if mention.individual:
+        if mention.decided and actor.name is None:
+            actor = ActorRef(self.default_country or UNKNOWN_ACTOR, actor.person, authority=True)
+            from_context = True
+        if not mention.decided and not self._passes_gates(mention, actor):
             return False
         event = next((e for e in reversed(self.events) if compatible(e, mention, actor)), None)
         if event is None:
@@ -159,6 +162,15 @@ class EventBuilder:
             self.events.append(event)
         self._merge(event, mention, sources, anaphoric=False)
         return True
+
+    @staticmethod
+    def _passes_gates(mention: Mention, actor: ActorRef) -> bool:
+        """Return whether an undecided mention has what the parse layer asks of a rule change."""
+        if not needs_met(mention, actor) or actor.name is None:
+            return False
+        if actor.company and not mention.rule_object:
+            return False
+        return not mention.individual
 
     def _merge(
         self, event: Event, mention: Mention, sources: list[Source], anaphoric: bool

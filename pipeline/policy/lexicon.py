@@ -129,6 +129,23 @@ VERB_TRIGGERS: dict[str, Trigger] = {
     "shift": Trigger(A.CHANGE, D.NEW, N.OBJECT),
     "change": Trigger(A.CHANGE, D.NEW, N.OBJECT),
     "write": Trigger(A.FUND, D.LOOSEN, N.OBJECT),  # "write off debts" (particle required below)
+    # More ways news reports a decision; the trained model tells the rule senses from the rest.
+    "cancel": Trigger(A.REPEAL, D.REPEAL, N.AUTHORITY_OR_OBJECT),
+    "eliminate": Trigger(A.REPEAL, D.REPEAL, N.AUTHORITY_OR_OBJECT),
+    "end": Trigger(A.REPEAL, D.REPEAL, N.OBJECT),
+    "withdraw": Trigger(A.REPEAL, D.REPEAL, N.OBJECT),
+    "drop": Trigger(A.REPEAL, D.REPEAL, N.OBJECT),
+    "weaken": Trigger(A.LIFT, D.LOOSEN, N.OBJECT),
+    "delay": Trigger(A.SUSPEND, D.LOOSEN, N.OBJECT),
+    "postpone": Trigger(A.SUSPEND, D.LOOSEN, N.OBJECT),
+    "order": Trigger(A.REQUIRE, D.TIGHTEN, N.AUTHORITY),
+    "direct": Trigger(A.REQUIRE, D.TIGHTEN, N.AUTHORITY),
+    "grant": Trigger(A.PERMIT, D.LOOSEN, N.AUTHORITY_OR_OBJECT),
+    "create": Trigger(A.ADOPT, D.NEW, N.OBJECT),
+    "declare": Trigger(A.ADOPT, D.NEW, N.OBJECT),
+    "seal": Trigger(A.RESTRICT, D.TIGHTEN, N.AUTHORITY),
+    "rule": Trigger(A.CHANGE, D.NEW, N.AUTHORITY),
+    "uphold": Trigger(A.CHANGE, D.NEW, N.AUTHORITY, S.UNCHANGED),
 }
 
 # Multi-word triggers: lower-case word sequences, the first word's lemma matched, then exact words.
@@ -143,6 +160,12 @@ PHRASE_TRIGGERS: dict[tuple[str, ...], Trigger] = {
     ("go", "-", "ahead"): Trigger(A.APPROVE, D.LOOSEN, N.AUTHORITY),
     ("green", "light"): Trigger(A.APPROVE, D.LOOSEN, N.AUTHORITY),
     ("step", "back"): Trigger(A.CHANGE, D.REPEAL, N.AUTHORITY, S.REVERSED),
+    ("go", "into", "effect"): Trigger(A.ADOPT, D.NEW, N.OBJECT, S.ENACTED),
+    ("roll", "back"): Trigger(A.REPEAL, D.LOOSEN, N.AUTHORITY_OR_OBJECT),
+    ("phase", "out"): Trigger(A.REPEAL, D.REPEAL, N.AUTHORITY_OR_OBJECT),
+    ("scale", "back"): Trigger(A.REDUCE, D.TIGHTEN, N.AUTHORITY_OR_OBJECT),
+    ("throw", "out"): Trigger(A.REPEAL, D.REPEAL, N.AUTHORITY, S.REVERSED),
+    ("pull", "out", "of"): Trigger(A.REPEAL, D.REPEAL, N.AUTHORITY),
 }
 
 # Triggers that need a particle to count (the verb alone is too common).
@@ -189,6 +212,21 @@ NOMINAL_TRIGGERS: dict[str, Trigger] = {
     "increase": Trigger(A.RAISE, D.TIGHTEN, N.NOTHING),
     "hike": Trigger(A.RAISE, D.TIGHTEN, N.NOTHING),
     "cut": Trigger(A.LOWER, D.LOOSEN, N.NOTHING),
+    "emergency": Trigger(A.IMPOSE, D.TIGHTEN, N.NOTHING),
+    "ceasefire": Trigger(A.ADOPT, D.NEW, N.NOTHING),
+    "cease-fire": Trigger(A.ADOPT, D.NEW, N.NOTHING),
+    "truce": Trigger(A.ADOPT, D.NEW, N.NOTHING),
+    "amnesty": Trigger(A.PERMIT, D.LOOSEN, N.NOTHING),
+    "restriction": Trigger(A.RESTRICT, D.TIGHTEN, N.NOTHING),
+    "requirement": Trigger(A.REQUIRE, D.TIGHTEN, N.NOTHING),
+    "mandate": Trigger(A.REQUIRE, D.TIGHTEN, N.NOTHING),
+    "guideline": Trigger(A.ADOPT, D.NEW, N.NOTHING),
+    "exemption": Trigger(A.LIFT, D.LOOSEN, N.NOTHING),
+    "waiver": Trigger(A.LIFT, D.LOOSEN, N.NOTHING),
+    "quota": Trigger(A.RESTRICT, D.TIGHTEN, N.NOTHING),
+    "subsidy": Trigger(A.FUND, D.LOOSEN, N.NOTHING),
+    "order": Trigger(A.ADOPT, D.NEW, N.NOTHING),
+    "policy": Trigger(A.CHANGE, D.NEW, N.NOTHING),
 }
 
 # A nominal trigger only counts when one of these makes it a decision (not a mention in passing):
@@ -203,12 +241,13 @@ NOMINAL_GOVERNORS: frozenset[str] = frozenset(
 NOMINAL_MODIFIERS: frozenset[str] = frozenset({"new", "revised", "tougher", "stricter", "partial"})
 # "change", "shift", "increase" and "cut" are everyday nouns; they need a policy word beside them.
 NOMINAL_NEEDS_POLICY_WORD: frozenset[str] = frozenset(
-    {"change", "shift", "adjustment", "increase", "hike", "cut", "reversal", "measure", "rule"}
+    {"change", "shift", "adjustment", "increase", "hike", "cut", "reversal", "measure", "rule",
+     "order", "policy"}
 )
 POLICY_WORDS: frozenset[str] = frozenset(
     _words(
         """policy stance position rate rates interest tax tariff premium fee duty rule regulation
-        law strategy"""
+        law strategy executive court gag stay restraining immigration"""
     )
 )
 

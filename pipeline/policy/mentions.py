@@ -89,6 +89,8 @@ class Mention:
     negated: bool = False
     anaphoric_subject: bool = False
     individual: bool = False  # a sanction aimed at one person is not a rule change
+    score: float | None = None  # the model's probability that this reports a decided change
+    decided: bool = False  # the model accepted it as a decided change
 
 
 @lru_cache(maxsize=4)
@@ -105,7 +107,7 @@ def trigger_matcher(vocab: Vocab) -> Matcher:
         [
             [
                 {"LOWER": {"IN": _LEGAL_VERBS}},
-                {"POS": {"IN": ["DET", "ADJ", "NUM"]}, "OP": "*"},
+                {"POS": {"IN": ["DET", "ADJ", "NUM", "NOUN", "PROPN", "SYM"]}, "OP": "*"},
                 {"LOWER": {"IN": _LEGAL_NOUNS}},
             ]
         ],

@@ -119,7 +119,7 @@ def worker() -> None:
     from faust.worker import Worker
 
     from agents.app import create_app
-    from newsflow.kafka import ensure_topics
+    from newsflow.kafka import ensure_topics, output_limits
 
     settings = _settings()
     logging.basicConfig(
@@ -128,7 +128,7 @@ def worker() -> None:
     created = _run(lambda: ensure_topics(settings))
     if created:
         err.print(f"created topics: {', '.join(created)}")
-    faust_app, _ = create_app(settings)
+    faust_app, _ = create_app(settings, _run(lambda: output_limits(settings)))
     Worker(faust_app, loglevel=settings.log_level.lower(), quiet=True).execute_from_commandline()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import socket
 import ssl
 import time
@@ -14,10 +15,14 @@ from typing import Any, Literal
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import KafkaConnectionError, KafkaError, TopicAlreadyExistsError
 
 from newsflow.errors import OperatorError
 from newsflow.settings import Settings
+from pipeline.outputs import OutputLimits
+
+log = logging.getLogger(__name__)
 
 StartFrom = Literal["earliest", "latest"] | datetime
 """Where a tail starts: the oldest retained record, new records only, or the first at a time."""
@@ -127,10 +132,57 @@ async def ensure_topics(settings: Settings) -> list[str]:
         return wanted
 
 
+def max_output_bytes(settings: Settings) -> int:
+    """Return the largest record a worker publishes: outputs carry an input and then some."""
+    return 2 * settings.max_message_bytes + 65_536
+
+
 def max_record_bytes(settings: Settings, topic: str) -> int:
-    """Return the record size a topic must accept: outputs carry an input and then some."""
-    factor = 1 if topic == settings.topic_raw else 2
-    return factor * settings.max_message_bytes + 65_536
+    """Return the record size a topic must accept: the input's limit, or an output's."""
+    if topic == settings.topic_raw:
+        return settings.max_message_bytes + 65_536
+    return max_output_bytes(settings)
+
+
+def default_output_limits(settings: Settings) -> OutputLimits:
+    """Return the output topics' record size limits as Newsflow creates the topics."""
+    return OutputLimits(
+        enriched=max_record_bytes(settings, settings.topic_enriched),
+        policy=max_record_bytes(settings, settings.topic_policy),
+        deadletter=max_record_bytes(settings, settings.topic_deadletter),
+    )
+
+
+async def output_limits(settings: Settings) -> OutputLimits:
+    """Return the largest record each output topic takes: its `max.message.bytes` as the
+    broker reports it, capped by what the producer sends. Topics that cannot be described
+    (missing, or no DescribeConfigs permission) count with the size Newsflow creates them with.
+    """
+    topics = (settings.topic_enriched, settings.topic_policy, settings.topic_deadletter)
+    found: dict[str, int] = {}
+    try:
+        async with _admin(settings) as admin:
+            responses = await admin.describe_configs(
+                [
+                    ConfigResource(ConfigResourceType.TOPIC, t, {"max.message.bytes": None})
+                    for t in topics
+                ]
+            )
+    except (KafkaError, OSError, OperatorError) as exc:
+        log.warning("Could not read the output topics' size limits (%s); assuming defaults", exc)
+        responses = []
+    for response in responses:
+        for error_code, _, _, name, entries in response.resources:
+            for entry in entries if error_code == 0 else ():
+                if entry[0] == "max.message.bytes" and str(entry[1]).isdigit():
+                    found[name] = int(entry[1])
+    ceiling = max_output_bytes(settings)
+    default = default_output_limits(settings)
+    return OutputLimits(
+        enriched=min(found.get(topics[0], default.enriched), ceiling),
+        policy=min(found.get(topics[1], default.policy), ceiling),
+        deadletter=min(found.get(topics[2], default.deadletter), ceiling),
+    )
 
 
 async def list_topics(settings: Settings) -> list[str]:
@@ -145,7 +197,7 @@ def make_producer(settings: Settings, **overrides: Any) -> AIOKafkaProducer:
         "acks": "all",
         "enable_idempotence": True,
         "linger_ms": 20,
-        "max_request_size": 2 * settings.max_message_bytes + 65_536,
+        "max_request_size": max_output_bytes(settings),
         **settings.kafka_client_options(),
         **overrides,
     }

@@ -52,6 +52,46 @@ def outcome(data: bytes, config: PipelineConfig = CONFIG) -> EnrichedArticle | R
     return result
 
 
+def crash_inputs(max_message_bytes: int, tag: str) -> dict[str, tuple[bytes, bytes, str]]:
+    """Return kind -> (key, value, expected outcome) of the four single messages that once put
+    every worker into a crash loop (issue 15), sized for a worker with this message limit.
+
+    - a JSON integer with 5,000 digits (Python refuses to convert it: a plain ValueError);
+    - `ingested_at` in year 1 (the latency metric called `.timestamp()` on it after publishing);
+    - a key as large as the message limit, with a value that is not JSON (its dead letter carries
+      the key twice, once in base64, and exceeded the producer's limit);
+    - text in U+1D160, which NFC decomposes into three characters of four bytes each (the
+      enriched event exceeded the limit).
+    """
+    digits = "1" * 5000
+    return {
+        "huge_integer": (
+            f"{tag}-huge_integer".encode(),
+            f'{{"id": "{tag}-huge_integer", "content": "{NEWS}", "word_count": {digits}}}'.encode(),
+            "enriched",
+        ),
+        "huge_integer_content": (
+            f"{tag}-huge_integer_content".encode(),
+            f'{{"content": {digits}}}'.encode(),
+            "wrong_type",
+        ),
+        "year_one_ingest": (
+            f"{tag}-year_one_ingest".encode(),
+            article(NEWS, id=f"{tag}-year_one_ingest", ingested_at="0001-01-01T00:00:00"),
+            "enriched",
+        ),
+        "huge_key": (f"{tag}-".encode() + b"k" * max_message_bytes, b"{not json", "not_json"),
+        "tripled_text": (
+            f"{tag}-tripled_text".encode(),
+            json.dumps(
+                {"content": NEWS + " " + "\U0001d160" * ((max_message_bytes - 400) // 4)},
+                ensure_ascii=False,
+            ).encode(),
+            "oversize",
+        ),
+    }
+
+
 REJECTED = {
     "not_json": (b"<html>not json at all {", DeadLetterReason.NOT_JSON),
     "empty_message": (b"", DeadLetterReason.NOT_JSON),

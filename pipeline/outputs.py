@@ -24,7 +24,7 @@ KEY_KEEP_BYTES = 1024
 """A dead letter that does not fit keeps this much of its input's key."""
 ERROR_MAX_CHARS = 2000
 """A dead letter's error text is cut to this many characters."""
-_LETTER_FLOOR_BYTES = 16_384
+MIN_LETTER_LIMIT_BYTES = 16_384
 """The smallest dead-letter limit honoured: below it the key and the error alone may not fit."""
 
 
@@ -149,7 +149,7 @@ def dead_letter_record(
         ).model_dump_json()
         return OutputRecord(key, value.encode("utf-8"))
 
-    limit = max(limit, _LETTER_FLOOR_BYTES)
+    limit = max(limit, MIN_LETTER_LIMIT_BYTES)
     record = letter(key, original)
     if _fits(record, limit):
         return record

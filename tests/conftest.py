@@ -14,6 +14,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
+
+# Property tests: a bounded profile in the suite (`suite`, about a minute on 2 cores), a long
+# one for `python -m bench.fuzz` (`long`). Choose with pytest's --hypothesis-profile.
+_RELAXED = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example]
+hypothesis_settings.register_profile(
+    "suite", max_examples=1000, deadline=None, suppress_health_check=_RELAXED, print_blob=True
+)
+hypothesis_settings.register_profile(
+    "long", max_examples=20_000, deadline=None, suppress_health_check=_RELAXED, print_blob=True
+)
+hypothesis_settings.load_profile("suite")
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("NEWSFLOW_SHARED_DIR", REPO.parent / "shared"))

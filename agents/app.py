@@ -12,12 +12,12 @@ from prometheus_client import CollectorRegistry, GCCollector, PlatformCollector,
 from agents.enrich import BatchHandler, process_articles
 from agents.health import Health
 from agents.lag import LagMonitor
-from agents.logs import quiet_repeats
 from agents.metrics import WorkerMetrics
 from agents.pool import StagePool
 from agents.server import HttpServer, make_web_app
 from agents.topics import Topics, declare_topics
 from newsflow.kafka import default_output_limits, max_output_bytes
+from newsflow.logs import quiet_repeats, redact_secrets
 from newsflow.settings import Settings
 from pipeline.outputs import OutputLimits
 
@@ -45,6 +45,7 @@ def create_app(settings: Settings, limits: OutputLimits | None = None) -> tuple[
     `limits` are the output topics' record size limits (`newsflow.kafka.output_limits`); by
     default, the sizes Newsflow creates them with.
     """
+    redact_secrets(settings.secrets)
     quiet_repeats()
     datadir = settings.data_dir.resolve() / "faust" / settings.consumer_group
     datadir.mkdir(parents=True, exist_ok=True)

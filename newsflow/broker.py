@@ -45,7 +45,7 @@ __all__ = [
     "kafka_version",
     "local_broker",
     "new_cluster_id",
-    "scram_listener_properties",
+    "sasl_listener_properties",
     "scram_user_format_args",
     "wait_until_ready",
 ]
@@ -784,7 +784,7 @@ def _pem_keystore(listener: str, pem_keystore: Path) -> dict[str, str]:
     }
 
 
-def scram_listener_properties(
+def sasl_listener_properties(
     *,
     host: str,
     port: int,
@@ -792,21 +792,26 @@ def scram_listener_properties(
     sasl_port: int,
     mechanism: str = "SCRAM-SHA-512",
     pem_keystore: Path | None = None,
+    plain_users: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
-    """Return extra_properties adding a SASL listener on sasl_port (SCRAM mechanism): SASL_SSL
-    when a PEM keystore (unencrypted private key + certificate chain) is given, else
-    SASL_PLAINTEXT.
+    """Return extra_properties adding a SASL listener on sasl_port: SASL_SSL when a PEM keystore
+    (unencrypted private key + certificate chain) is given, else SASL_PLAINTEXT.
 
+    `mechanism` SCRAM-SHA-256/512 authenticates users from `scram_user_format_args`; PLAIN
+    authenticates `plain_users` (name -> password, kept in the broker's JAAS configuration).
     The PLAINTEXT listener stays for the readiness probe and inter-broker traffic; clients that
-    connect to sasl_port must authenticate. Users come from `scram_user_format_args`.
+    connect to sasl_port must authenticate.
     """
     protocol = "SASL_SSL" if pem_keystore else "SASL_PLAINTEXT"
     listener = protocol.lower()
+    if mechanism == "PLAIN":
+        users = " ".join(f'user_{name}="{pw}"' for name, pw in (plain_users or {}).items())
+        module = f"org.apache.kafka.common.security.plain.PlainLoginModule required {users};"
+    else:
+        module = "org.apache.kafka.common.security.scram.ScramLoginModule required;"
     properties = _extra_listener(host, port, controller_port, protocol, sasl_port) | {
         "sasl.enabled.mechanisms": mechanism,
-        f"listener.name.{listener}.{mechanism.lower()}.sasl.jaas.config": (
-            "org.apache.kafka.common.security.scram.ScramLoginModule required;"
-        ),
+        f"listener.name.{listener}.{mechanism.lower()}.sasl.jaas.config": module,
     }
     if pem_keystore:
         properties |= _pem_keystore(listener, pem_keystore)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import logging
 import re
 import sys
 from collections.abc import Callable
@@ -44,14 +43,19 @@ class CliError(OperatorError):
 
 
 def _settings() -> Settings:
+    """Return the settings, with this command's logging set up from them (secrets redacted)."""
+    from newsflow.logs import configure_logging
+
     try:
-        return Settings()
+        settings = Settings()
     except ValidationError as exc:
         problems = "; ".join(
             f"NEWSFLOW_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}"
             for e in exc.errors()
         )
         raise CliError(f"invalid settings: {problems}") from exc
+    configure_logging(settings.log_level, settings.secrets, cli=True)
+    return settings
 
 
 def _run(coro_factory: Callable[[], Any]) -> Any:
@@ -120,11 +124,10 @@ def worker() -> None:
 
     from agents.app import create_app
     from newsflow.kafka import ensure_topics, output_limits
+    from newsflow.logs import configure_logging
 
     settings = _settings()
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(settings.log_level, settings.secrets)
     created = _run(lambda: ensure_topics(settings))
     if created:
         err.print(f"created topics: {', '.join(created)}")

@@ -120,6 +120,12 @@ class Settings(BaseSettings):
         return self.kafka_bootstrap_servers or f"127.0.0.1:{self.local_broker_port}"
 
     @property
+    def secrets(self) -> list[str]:
+        """Return the secret values among the settings (never to be logged)."""
+        password = self.kafka_sasl_password
+        return [password.get_secret_value()] if password else []
+
+    @property
     def topics(self) -> tuple[str, str, str, str]:
         """Return the four topic names: raw, enriched, policy, dead-letter."""
         return (self.topic_raw, self.topic_enriched, self.topic_policy, self.topic_deadletter)

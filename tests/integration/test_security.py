@@ -20,9 +20,10 @@ from newsflow.broker import (
     LocalBroker,
     free_port,
     mtls_listener_properties,
-    scram_listener_properties,
+    sasl_listener_properties,
     scram_user_format_args,
 )
+from newsflow.logs import REDACTED, secret_forms
 from tests.conftest import NEWSFLOW, REPO, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -61,7 +62,7 @@ def scram_broker(home: Path, pem_keystore: Path | None = None) -> Iterator[str]:
     SCRAM-SHA-512 for USER; yield that listener's bootstrap servers."""
 
     def listener(port: int, controller: int, sasl: int) -> dict[str, str]:
-        return scram_listener_properties(
+        return sasl_listener_properties(
             host="127.0.0.1",
             port=port,
             controller_port=controller,
@@ -80,14 +81,40 @@ def sasl_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield bootstrap
 
 
-def sasl_env(make_env, bootstrap: str, password: str = PASSWORD, cafile: Path | None = None):
+@pytest.fixture(scope="module")
+def plain_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Bootstrap servers of a broker whose SASL_PLAINTEXT listener requires PLAIN for USER."""
+
+    def listener(port: int, controller: int, sasl: int) -> dict[str, str]:
+        return sasl_listener_properties(
+            host="127.0.0.1",
+            port=port,
+            controller_port=controller,
+            sasl_port=sasl,
+            mechanism="PLAIN",
+            plain_users={USER: PASSWORD},
+        )
+
+    with dedicated_broker(tmp_path_factory.mktemp("kafka-plain"), listener) as bootstrap:
+        yield bootstrap
+
+
+def sasl_env(
+    make_env,
+    bootstrap: str,
+    password: str = PASSWORD,
+    cafile: Path | None = None,
+    mechanism: str = "SCRAM-SHA-512",
+    **overrides: str,
+):
     return make_env(
         kafka_bootstrap_servers=bootstrap,
         kafka_security_protocol="SASL_SSL" if cafile else "SASL_PLAINTEXT",
-        kafka_sasl_mechanism="SCRAM-SHA-512",
+        kafka_sasl_mechanism=mechanism,
         kafka_sasl_username=USER,
         kafka_sasl_password=password,
         **({"kafka_ssl_cafile": str(cafile)} if cafile else {}),
+        **overrides,
     )
 
 
@@ -164,6 +191,32 @@ def test_worker_and_cli_authenticate_and_never_leak_the_password(
     }.items():
         assert PASSWORD not in text, where
         assert USER not in text or where != "metrics", where
+
+
+@pytest.mark.parametrize("mechanism", ["PLAIN", "SCRAM-SHA-512"])
+def test_the_password_is_in_no_log_even_at_debug(
+    mechanism, request, make_env, start_worker, tmp_path
+) -> None:
+    bootstrap = request.getfixturevalue(
+        "plain_bootstrap" if mechanism == "PLAIN" else "sasl_bootstrap"
+    )
+    env = sasl_env(make_env, bootstrap, mechanism=mechanism, log_level="DEBUG")
+    created = cli(env, "topics", "create")
+    assert created.returncode == 0, created.stderr
+    worker = start_worker(env)
+    said = feed_and_follow(env, worker, tmp_path, 2)
+    assert worker.stop() == 0
+    log = worker.log_text()
+    # The Kafka client's own debug output is there (it is what printed PLAIN's password).
+    assert " DEBUG aiokafka" in log and "Request to" in log, log[-2000:]
+    assert "Sasl" in log
+    cli_output = created.stderr + "".join(said)
+    assert " DEBUG aiokafka" in cli_output, cli_output[-2000:]
+    for where, text in {"worker log": log, "cli output": cli_output}.items():
+        for form in secret_forms(PASSWORD):
+            assert form not in text, f"{mechanism}: the password is in the {where}"
+    if mechanism == "PLAIN":  # the client printed PLAIN's authentication bytes: redacted
+        assert REDACTED in log
 
 
 def test_wrong_credentials_are_refused_with_a_clear_error(

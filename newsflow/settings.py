@@ -57,7 +57,10 @@ class Settings(BaseSettings):
     processes: int = Field(
         default_factory=_default_processes, ge=0, description="NLP process pool size (0: inline)."
     )
-    metrics_host: str = "0.0.0.0"
+    metrics_host: str = Field(
+        default="127.0.0.1",
+        description="Where /metrics and the probes listen (containers: 0.0.0.0).",
+    )
     metrics_port: int = Field(default=9400, ge=0, le=65535)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     data_dir: Path = Field(default=Path(".newsflow"), description="Local state (broker, faust).")

@@ -131,7 +131,6 @@ def make_env(kafka_bootstrap: str, tmp_path: Path) -> Callable[..., Env]:
             "NEWSFLOW_TOPIC_PARTITIONS": "2",
             "NEWSFLOW_CONSUMER_GROUP": f"group-{tag}",
             "NEWSFLOW_METRICS_PORT": str(free_port()),
-            "NEWSFLOW_METRICS_HOST": "127.0.0.1",
             "NEWSFLOW_DATA_DIR": str(tmp_path / f"data-{tag}"),
             "NEWSFLOW_CACHE_DIR": str(REPO / ".cache"),
             "NEWSFLOW_PROCESSES": "1",
@@ -183,6 +182,22 @@ def start_worker(tmp_path: Path) -> Iterator[Callable[[Env], WorkerProcess]]:
     yield start
     for worker in workers:
         worker.stop()
+
+
+def listening_addresses(port: int) -> set[str]:
+    """Return the local addresses (hex, from /proc/net/tcp*) listening on `port`."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            address, hex_port = fields[1].rsplit(":", 1)
+            if fields[3] == "0A" and int(hex_port, 16) == port:  # 0A: LISTEN
+                found.add(address)
+    return found
+
+
+LOOPBACK = "0100007F"
+"""127.0.0.1 as /proc/net/tcp writes it."""
 
 
 def wait_for(predicate: Callable[[], bool], timeout: float, interval: float = 0.2) -> bool:

@@ -24,7 +24,7 @@ from newsflow.broker import (
     scram_user_format_args,
 )
 from newsflow.logs import REDACTED, secret_forms
-from tests.conftest import NEWSFLOW, REPO, wait_for
+from tests.conftest import LOOPBACK, NEWSFLOW, REPO, listening_addresses, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -153,18 +153,6 @@ def cli(env, *args: str, stdin: str | None = None) -> subprocess.CompletedProces
     )
 
 
-def listening_addresses(port: int) -> set[str]:
-    """Return the local addresses (hex, from /proc/net/tcp*) listening on `port`."""
-    found = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        for line in Path(table).read_text().splitlines()[1:]:
-            fields = line.split()
-            address, hex_port = fields[1].rsplit(":", 1)
-            if fields[3] == "0A" and int(hex_port, 16) == port:  # 0A: LISTEN
-                found.add(address)
-    return found
-
-
 def test_worker_and_cli_authenticate_and_never_leak_the_password(
     sasl_bootstrap, make_env, start_worker, tmp_path
 ) -> None:
@@ -180,8 +168,9 @@ def test_worker_and_cli_authenticate_and_never_leak_the_password(
     with urllib.request.urlopen(url, timeout=10) as response:
         metrics = response.read().decode()
     assert "newsflow_outcomes_total" in metrics
-    # The metrics server binds where NEWSFLOW_METRICS_HOST says (127.0.0.1), not everywhere.
-    assert listening_addresses(settings.metrics_port) == {"0100007F"}
+    # The metrics server binds to loopback by default (NEWSFLOW_METRICS_HOST unset), not everywhere.
+    assert "NEWSFLOW_METRICS_HOST" not in env.vars
+    assert listening_addresses(settings.metrics_port) == {LOOPBACK}
 
     assert worker.stop() == 0
     for where, text in {

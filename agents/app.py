@@ -61,6 +61,8 @@ def create_app(settings: Settings, limits: OutputLimits | None = None) -> tuple[
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,
         broker_session_timeout=settings.consumer_session_timeout_seconds,
+        # Static membership: a restarted worker takes its partitions back without a rebalance.
+        consumer_group_instance_id=settings.group_instance_id,
         # Dead letters carry the input (base64) and enriched events its text: twice the input.
         producer_max_request_size=max_output_bytes(settings),
         topic_partitions=settings.topic_partitions,

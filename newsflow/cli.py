@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import re
 import sys
 from collections.abc import Callable
@@ -132,7 +133,28 @@ def worker() -> None:
     if created:
         err.print(f"created topics: {', '.join(created)}")
     faust_app, _ = create_app(settings, _run(lambda: output_limits(settings)))
-    Worker(faust_app, loglevel=settings.log_level.lower(), quiet=True).execute_from_commandline()
+    try:
+        Worker(
+            faust_app, loglevel=settings.log_level.lower(), quiet=True
+        ).execute_from_commandline()
+    finally:
+        _leave_static_group(settings)
+
+
+def _leave_static_group(settings: Settings) -> None:
+    """Take a stopped static member out of its group, so its partitions move now (kill -9
+    skips this: the restarted worker takes them back instead)."""
+    from newsflow.kafka import leave_group
+
+    instance = settings.group_instance_id
+    if instance is None:
+        return
+    try:
+        _run(lambda: asyncio.wait_for(leave_group(settings, settings.consumer_group, instance), 15))
+    except Exception as exc:  # the session timeout frees the partitions anyway
+        logging.getLogger(__name__).warning("Could not leave the group as %s: %r", instance, exc)
+    else:
+        logging.getLogger(__name__).info("Left the group as static member %s", instance)
 
 
 def parse_time(text: str) -> datetime:

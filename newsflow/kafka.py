@@ -14,9 +14,13 @@ from datetime import datetime
 from typing import Any, Literal
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import errors as Errors  # noqa: N812 - aiokafka's own name for the module
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+from aiokafka.client import AIOKafkaClient, CoordinationType
 from aiokafka.errors import KafkaConnectionError, KafkaError, TopicAlreadyExistsError
+from aiokafka.protocol.api import Request, RequestStruct, Response
+from aiokafka.protocol.types import Array, Int16, Int32, Schema, String
 
 from newsflow.errors import OperatorError
 from newsflow.settings import Settings
@@ -183,6 +187,66 @@ async def output_limits(settings: Settings) -> OutputLimits:
         policy=min(found.get(topics[1], default.policy), ceiling),
         deadletter=min(found.get(topics[2], default.deadletter), ceiling),
     )
+
+
+class _LeaveGroupResponseV3(Response):
+    API_KEY = 13
+    API_VERSION = 3
+    SCHEMA = Schema(
+        ("throttle_time_ms", Int32),
+        ("error_code", Int16),
+        (
+            "members",
+            Array(
+                ("member_id", String("utf-8")),
+                ("group_instance_id", String("utf-8")),
+                ("error_code", Int16),
+            ),
+        ),
+    )
+
+
+class _LeaveGroupRequestV3(RequestStruct):
+    API_KEY = 13
+    API_VERSION = 3
+    RESPONSE_TYPE = _LeaveGroupResponseV3
+    SCHEMA = Schema(
+        ("group", String("utf-8")),
+        ("members", Array(("member_id", String("utf-8")), ("group_instance_id", String("utf-8")))),
+    )
+
+
+class _StaticMemberLeave(Request[_LeaveGroupRequestV3]):
+    """LeaveGroup v3 naming a static member by its instance id (aiokafka sends only v0-v1)."""
+
+    API_KEY = 13
+
+    def __init__(self, group: str, instance_id: str) -> None:
+        self.group = group
+        self.instance_id = instance_id
+
+    def build(self, request_struct_class: type[_LeaveGroupRequestV3]) -> _LeaveGroupRequestV3:
+        return request_struct_class(self.group, [("", self.instance_id)])
+
+
+async def leave_group(settings: Settings, group: str, instance_id: str) -> None:
+    """Remove the static member `instance_id` from `group` now, so its partitions move at once.
+
+    A static member does not leave its group when it stops (so that a restart gets its
+    partitions back without a rebalance); a worker that stops for good calls this instead of
+    leaving its partitions idle until the session times out.
+    """
+    client = AIOKafkaClient(**settings.kafka_client_options(), request_timeout_ms=10_000)
+    try:
+        await client.bootstrap()
+        node = await client.coordinator_lookup(CoordinationType.GROUP, group)
+        response = await client.send(node, _StaticMemberLeave(group, instance_id))
+    finally:
+        await client.close()
+    codes = [response.error_code, *(member[2] for member in response.members)]
+    failed = [Errors.for_code(code).__name__ for code in codes if code]
+    if failed:
+        raise KafkaUnavailableError(f"Kafka refused to remove {instance_id!r}: {failed[0]}")
 
 
 async def list_topics(settings: Settings) -> list[str]:

@@ -191,7 +191,7 @@ def feed(
     rate: Annotated[float | None, typer.Option(help="Max articles per second (replays)")] = None,
 ) -> None:
     """Send articles to the raw topic, keyed by article id; waits until Kafka has them."""
-    from newsflow.feeds import FeedSummary
+    from newsflow.feeds import FeedAbortedError, FeedSummary
     from newsflow.feeds import feed as run_feed
     from newsflow.inputs import read_inputs
     from newsflow.rss import RssPoller, follow_feeds
@@ -201,11 +201,22 @@ def feed(
     settings = _settings()
     summary = FeedSummary()
     if inputs:
-        summary = _run(
-            lambda: run_feed(
-                settings, read_inputs(inputs), rate=rate, show_progress=sys.stderr.isatty()
+        try:
+            summary = _run(
+                lambda: run_feed(
+                    settings, read_inputs(inputs), rate=rate, show_progress=sys.stderr.isatty()
+                )
             )
-        )
+        except FeedAbortedError as aborted:
+            done = aborted.summary
+            for error in done.errors:
+                err.print(f"[yellow]skipped[/] {error}", highlight=False)
+            raise CliError(
+                f"{aborted}: acknowledged {done.sent}, not acknowledged {done.unacknowledged} "
+                f"(from {done.first_unacknowledged}; they may or may not be in), skipped "
+                f"{done.skipped}; the rest was not sent. Feed again from "
+                f"{done.first_unacknowledged} (ids are stable: repeats are harmless)"
+            ) from aborted
     if rss:
         poller = RssPoller(
             rss,

@@ -81,6 +81,12 @@ class Settings(BaseSettings):
     stage_timeout_seconds: float = Field(
         default=120.0, gt=0, description="Time budget of a pool chunk, then of each article alone."
     )
+    feed_retry_seconds: float = Field(
+        default=120.0,
+        gt=0,
+        description="How long `feed` keeps sending what Kafka has not acknowledged before it "
+        "gives up with a summary.",
+    )
     test_fault_injection: str | None = Field(
         default=None,
         pattern=r"^(crash|hang|raise):.+$",

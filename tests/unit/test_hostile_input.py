@@ -178,3 +178,31 @@ def test_extra_and_repeated_fields_are_ignored_safely() -> None:
     result = outcome(data)
     assert isinstance(result, EnrichedArticle)
     assert result.clean_text == NEWS
+
+
+@pytest.mark.parametrize("content_type", ["text/html", "text/plain"])
+def test_a_page_behind_a_dtd_entity_block_keeps_its_text_and_expands_nothing(
+    content_type: str,
+) -> None:
+    entities = '<!ENTITY a "boom"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
+    page = (
+        f'<?xml version="1.0"?>\n<!DOCTYPE root [{entities}]>\n<html><body><article>'
+        f"<p>{NEWS}</p><p>Signed: &b;</p></article></body></html>"
+    )
+    result = outcome(article(page, content_type=content_type))
+    assert isinstance(result, EnrichedArticle), result
+    assert NEWS in result.clean_text and "boom" not in result.clean_text
+
+
+def test_a_media_type_with_parameters_is_read_by_its_essence() -> None:
+    page = f"<html><body><p>{NEWS}</p></body></html>"
+    result = outcome(article(page, content_type="Text/HTML; charset=UTF-8"))
+    assert isinstance(result, EnrichedArticle) and result.clean_text == NEWS
+
+
+def test_ids_lose_control_and_bidi_characters_and_numeric_dates_are_refused() -> None:
+    result = outcome(article(NEWS, id="wire-\u202e42\x07\u200b\n"))
+    assert isinstance(result, EnrichedArticle) and result.id == "wire-42"
+    refused = outcome(article(NEWS, published_at=1732500000))
+    assert isinstance(refused, Rejected) and refused.reason is DeadLetterReason.WRONG_TYPE
+    assert "ISO 8601" in refused.message

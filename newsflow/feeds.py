@@ -227,7 +227,10 @@ async def feed(
             await delivery.settle(summary)
     finally:
         if own_producer:
-            await producer.stop()
+            try:
+                await asyncio.wait_for(producer.stop(), 30)
+            except (KafkaError, OSError, TimeoutError) as exc:  # Kafka gone: nothing to flush to
+                log.warning("The producer did not stop cleanly: %r", exc)
     return summary
 
 

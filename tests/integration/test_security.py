@@ -57,9 +57,11 @@ def dedicated_broker(
 
 
 @contextlib.contextmanager
-def scram_broker(home: Path, pem_keystore: Path | None = None) -> Iterator[str]:
-    """Run a broker whose SASL listener (SASL_SSL with a keystore, else SASL_PLAINTEXT) requires
-    SCRAM-SHA-512 for USER; yield that listener's bootstrap servers."""
+def sasl_broker(
+    home: Path, pem_keystore: Path | None = None, mechanism: str = "SCRAM-SHA-512"
+) -> contextlib.AbstractContextManager[str]:
+    """Return a context running a broker whose SASL listener (SASL_SSL with a keystore, else
+    SASL_PLAINTEXT) requires `mechanism` for USER; it yields that listener's bootstrap servers."""
 
     def listener(port: int, controller: int, sasl: int) -> dict[str, str]:
         return sasl_listener_properties(
@@ -68,34 +70,25 @@ def scram_broker(home: Path, pem_keystore: Path | None = None) -> Iterator[str]:
             controller_port=controller,
             sasl_port=sasl,
             pem_keystore=pem_keystore,
+            mechanism=mechanism,
+            plain_users={USER: PASSWORD},
         )
 
-    with dedicated_broker(home, listener, scram_user_format_args(USER, PASSWORD)) as bootstrap:
-        yield bootstrap
+    users = scram_user_format_args(USER, PASSWORD) if mechanism.startswith("SCRAM") else []
+    return dedicated_broker(home, listener, users)
 
 
 @pytest.fixture(scope="module")
 def sasl_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Bootstrap servers of a broker whose SASL_PLAINTEXT listener requires SCRAM-SHA-512."""
-    with scram_broker(tmp_path_factory.mktemp("kafka-sasl")) as bootstrap:
+    with sasl_broker(tmp_path_factory.mktemp("kafka-sasl")) as bootstrap:
         yield bootstrap
 
 
 @pytest.fixture(scope="module")
 def plain_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Bootstrap servers of a broker whose SASL_PLAINTEXT listener requires PLAIN for USER."""
-
-    def listener(port: int, controller: int, sasl: int) -> dict[str, str]:
-        return sasl_listener_properties(
-            host="127.0.0.1",
-            port=port,
-            controller_port=controller,
-            sasl_port=sasl,
-            mechanism="PLAIN",
-            plain_users={USER: PASSWORD},
-        )
-
-    with dedicated_broker(tmp_path_factory.mktemp("kafka-plain"), listener) as bootstrap:
+    with sasl_broker(tmp_path_factory.mktemp("kafka-plain"), mechanism="PLAIN") as bootstrap:
         yield bootstrap
 
 
@@ -289,7 +282,7 @@ def tls(tmp_path_factory: pytest.TempPathFactory) -> Tls:
 @pytest.fixture(scope="module")
 def sasl_ssl_bootstrap(tmp_path_factory: pytest.TempPathFactory, tls: Tls) -> Iterator[str]:
     """Bootstrap servers of a broker whose SASL_SSL listener requires SCRAM-SHA-512 over TLS."""
-    with scram_broker(tmp_path_factory.mktemp("kafka-sasl-ssl"), tls.keystore) as bootstrap:
+    with sasl_broker(tmp_path_factory.mktemp("kafka-sasl-ssl"), tls.keystore) as bootstrap:
         yield bootstrap
 
 

@@ -207,17 +207,21 @@ def outcome_records(
             outcome = rejected
         else:
             return outcome, [encoded.event, *encoded.changes]
-    letter = dead_letter_record(
-        outcome,
+    return outcome, [letter_record(outcome, key, data, limits.deadletter)]
+
+
+def letter_record(rejected: Rejected, key: bytes | None, data: bytes, limit: int) -> OutputRecord:
+    """Return the dead letter of input raw[0]@7."""
+    return dead_letter_record(
+        rejected,
         topic="raw",
         partition=0,
         offset=7,
         key=key,
         original=data,
         failed_at=datetime.now(UTC),
-        limit=limits.deadletter,
+        limit=limit,
     )
-    return outcome, [letter]
 
 
 def fits(record: OutputRecord, limit: int) -> bool:
@@ -276,17 +280,7 @@ def test_any_message_ends_as_one_valid_event_or_one_valid_dead_letter(
 def test_a_dead_letter_always_fits_and_says_what_it_cut(
     reason: DeadLetterReason, error: str, key: bytes | None, original: bytes, limit: int
 ) -> None:
-    rejected = Rejected(reason, error, stage="intake")
-    record = dead_letter_record(
-        rejected,
-        topic="raw",
-        partition=1,
-        offset=2,
-        key=key,
-        original=original,
-        failed_at=datetime.now(UTC),
-        limit=limit,
-    )
+    record = letter_record(Rejected(reason, error, stage="intake"), key, original, limit)
     letter = DeadLetter.model_validate_json(record.value)
     assert fits(record, max(limit, MIN_LETTER_LIMIT_BYTES))
     if "key" in letter.truncated:

@@ -12,12 +12,14 @@ from prometheus_client import CollectorRegistry, GCCollector, PlatformCollector,
 from agents.enrich import BatchHandler, process_articles
 from agents.health import Health
 from agents.lag import LagMonitor
-from agents.logs import quiet_repeats
 from agents.metrics import WorkerMetrics
 from agents.pool import StagePool
 from agents.server import HttpServer, make_web_app
 from agents.topics import Topics, declare_topics
+from newsflow.kafka import default_output_limits, max_output_bytes
+from newsflow.logs import quiet_repeats, redact_secrets
 from newsflow.settings import Settings
+from pipeline.outputs import OutputLimits
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +39,13 @@ def _broker_credentials(settings: Settings) -> faust.auth.Credentials | None:
     return None
 
 
-def create_app(settings: Settings) -> tuple[faust.App, Topics]:
-    """Return the worker's Faust app and its topics, configured only from `settings`."""
+def create_app(settings: Settings, limits: OutputLimits | None = None) -> tuple[faust.App, Topics]:
+    """Return the worker's Faust app and its topics, configured only from `settings`.
+
+    `limits` are the output topics' record size limits (`newsflow.kafka.output_limits`); by
+    default, the sizes Newsflow creates them with.
+    """
+    redact_secrets(settings.secrets)
     quiet_repeats()
     datadir = settings.data_dir.resolve() / "faust" / settings.consumer_group
     datadir.mkdir(parents=True, exist_ok=True)
@@ -54,8 +61,10 @@ def create_app(settings: Settings) -> tuple[faust.App, Topics]:
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,
         broker_session_timeout=settings.consumer_session_timeout_seconds,
+        # Static membership: a restarted worker takes its partitions back without a rebalance.
+        consumer_group_instance_id=settings.group_instance_id,
         # Dead letters carry the input (base64) and enriched events its text: twice the input.
-        producer_max_request_size=2 * settings.max_message_bytes + 65_536,
+        producer_max_request_size=max_output_bytes(settings),
         topic_partitions=settings.topic_partitions,
         topic_replication_factor=settings.topic_replication_factor,
         topic_allow_declare=True,
@@ -113,7 +122,7 @@ def create_app(settings: Settings) -> tuple[faust.App, Topics]:
             health=health,
         )
     )
-    handler = BatchHandler(topics, pool, config, metrics)
+    handler = BatchHandler(topics, pool, config, metrics, limits or default_output_limits(settings))
 
     async def enrich_agent(stream: faust.StreamT) -> Any:
         try:

@@ -9,9 +9,16 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import faust
+from aiokafka.errors import (
+    CorruptRecordException,
+    InvalidTimestampError,
+    MessageSizeTooLargeError,
+    RecordListTooLargeError,
+)
+from faust.exceptions import ProducerSendError
 
 from agents.metrics import WorkerMetrics
 from agents.pool import StagePool
@@ -19,8 +26,15 @@ from agents.topics import Topics
 from pipeline.config import PipelineConfig
 from pipeline.dedupe import DuplicateIndex
 from pipeline.intake import Rejected, parse_raw
+from pipeline.outputs import (
+    OutputLimits,
+    OutputRecord,
+    dead_letter_record,
+    encode_enriched,
+    printable,
+)
 from pipeline.process import analyze_many, clean_many, finish, plan_analysis
-from schemas import DeadLetter, EnrichedArticle, Origin, RawArticle
+from schemas import DeadLetterReason, EnrichedArticle, Origin, RawArticle
 
 log = logging.getLogger(__name__)
 
@@ -88,16 +102,47 @@ class InFlight:
         self._released.set()
 
 
+@dataclass
+class Outgoing:
+    """What one input publishes: its outcome and the records that carry it."""
+
+    outcome: EnrichedArticle | Rejected
+    records: list[tuple[faust.TopicT, OutputRecord]]
+
+
+RECORD_ERRORS: tuple[type[BaseException], ...] = (
+    MessageSizeTooLargeError,
+    RecordListTooLargeError,
+    CorruptRecordException,
+    InvalidTimestampError,
+)
+"""Kafka refusing one record for what it holds; any other publishing error affects them all."""
+FALLBACK_LETTER_BYTES = 1_000_000
+"""A dead letter replacing refused records is cut to fit Kafka's default 1 MB topic limit."""
+
+
 class BatchHandler:
-    """Turns one batch of raw events into published outcomes, in input order."""
+    """Turns one batch of raw events into published outcomes, in input order.
+
+    A message can only fail itself: intake, stages, encoding, sizes and metrics are handled per
+    message, and a record Kafka refuses for its content is retried alone, then replaced by a
+    dead letter. Only a failure that is not about one message (Kafka unreachable, the pool
+    unable to start) propagates, and then nothing of the batch is acknowledged.
+    """
 
     def __init__(
-        self, topics: Topics, pool: StagePool, config: PipelineConfig, metrics: WorkerMetrics
+        self,
+        topics: Topics,
+        pool: StagePool,
+        config: PipelineConfig,
+        metrics: WorkerMetrics,
+        limits: OutputLimits,
     ) -> None:
         self.topics = topics
         self.pool = pool
         self.config = config
         self.metrics = metrics
+        self.limits = limits
         self.dedupe = DuplicateIndex.from_config(config)
 
     async def handle(
@@ -113,12 +158,13 @@ class BatchHandler:
         self.metrics.in_flight.inc(len(events))
         try:
             outcomes = await self._outcomes(events, turns)
+            outgoing = [self._encode(e, o) for e, o in zip(events, outcomes, strict=True)]
             by_partition: dict[Partition, list[int]] = {}
             for index, event in enumerate(events):
                 by_partition.setdefault(_partition(event), []).append(index)
             await asyncio.gather(
                 *(
-                    self._publish(partition, indices, events, outcomes, turns, ack)
+                    self._publish(partition, indices, events, outgoing, turns, ack)
                     for partition, indices in by_partition.items()
                 )
             )
@@ -127,80 +173,212 @@ class BatchHandler:
 
     async def _outcomes(
         self, events: Sequence[faust.EventT], turns: Turns
-    ) -> list[EnrichedArticle | Rejected | None]:
+    ) -> list[EnrichedArticle | Rejected]:
         outcomes: list[EnrichedArticle | Rejected | None] = [None] * len(events)
-        accepted: list[tuple[int, RawArticle]] = []
+        accepted: list[tuple[int, RawArticle, dict[str, Any]]] = []
         for index, event in enumerate(events):
             self.metrics.consumed.labels(topic=event.message.topic).inc()
             try:
-                accepted.append(
-                    (index, parse_raw(event.message.value, max_bytes=self.config.max_message_bytes))
-                )
+                raw = parse_raw(event.message.value, max_bytes=self.config.max_message_bytes)
+                accepted.append((index, raw, raw.model_dump(mode="json")))
             except Rejected as rejected:
                 outcomes[index] = rejected
-        raws = [raw for _, raw in accepted]
+            except Exception as exc:  # parse_raw raises only Rejected; the dump must not either
+                outcomes[index] = Rejected(
+                    DeadLetterReason.STAGE_ERROR,
+                    printable(f"intake failed: {type(exc).__name__}: {exc}"),
+                    stage="intake",
+                    error_type=type(exc).__name__,
+                )
+        raws = [raw for _, raw, _ in accepted]
         cleaned = await self.pool.map_chunks(
-            clean_many, [r.model_dump(mode="json") for r in raws], stage="cleaning"
+            clean_many, [dumped for _, _, dumped in accepted], stage="cleaning"
         )
         if turns.plan_after is not None:
             await asyncio.shield(turns.plan_after)
         plan = plan_analysis(raws, cleaned, self.config, self.dedupe)
         turns.plan_done.set_result(None)
         analysed = await self.pool.map_chunks(analyze_many, plan.requests, stage="nlp")
-        origins: list[Origin | None] = [_origin(events[i]) for i, _ in accepted]
-        for (index, _), outcome in zip(
+        origins: list[Origin | None] = [_origin(events[i]) for i, _, _ in accepted]
+        for (index, _, _), outcome in zip(
             accepted, finish(plan, analysed, self.config, origins), strict=True
         ):
             outcomes[index] = outcome
-        return outcomes
+        return [outcome for outcome in outcomes if outcome is not None]
+
+    def _encode(self, event: faust.EventT, outcome: EnrichedArticle | Rejected) -> Outgoing:
+        """Return the records of one outcome: its events, or a dead letter that fits."""
+        if isinstance(outcome, EnrichedArticle):
+            try:
+                encoded = encode_enriched(outcome, self.limits)
+            except Rejected as rejected:
+                outcome = rejected
+            else:
+                return Outgoing(
+                    outcome,
+                    [
+                        (self.topics.enriched, encoded.event),
+                        *((self.topics.policy, change) for change in encoded.changes),
+                    ],
+                )
+        letter = self._letter(event, outcome, self.limits.deadletter)
+        return Outgoing(outcome, [(self.topics.deadletter, letter)])
+
+    def _letter(self, event: faust.EventT, rejected: Rejected, limit: int) -> OutputRecord:
+        message = event.message
+        return dead_letter_record(
+            rejected,
+            topic=message.topic,
+            partition=message.partition,
+            offset=message.offset,
+            key=message.key,
+            original=message.value,
+            failed_at=datetime.now(UTC),
+            limit=limit,
+        )
 
     async def _publish(
         self,
         partition: Partition,
         indices: list[int],
         events: Sequence[faust.EventT],
-        outcomes: Sequence[EnrichedArticle | Rejected | None],
+        outgoing: list[Outgoing],
         turns: Turns,
         ack: Ack | None,
     ) -> None:
         after = turns.publish_after.get(partition)
         if after is not None:
             await asyncio.shield(after)
-        sends: list[tuple[str, Any]] = []
-        for index in indices:
-            sends += await self._send(events[index], outcomes[index])
+        deliveries = [await self._deliver(outgoing[index].records) for index in indices]
         # Offsets are acked (and later committed) only after every output is acknowledged.
-        await asyncio.gather(*(future for _, future in sends))
-        for topic, _ in sends:
-            self.metrics.produced.labels(topic=topic).inc()
+        await asyncio.gather(
+            *(f for futures in deliveries for f in futures), return_exceptions=True
+        )
+        for index, futures in zip(indices, deliveries, strict=True):
+            self._count_produced(outgoing[index].records, futures)
+            failure = _failure(futures)
+            if failure is not None:
+                outgoing[index] = await self._redeliver(
+                    events[index], outgoing[index], futures, failure
+                )
         now = time.time()
         for index in indices:
-            self.metrics.count_outcome(outcomes[index], events[index].message.timestamp, now)
+            self._count_outcome(outgoing[index].outcome, events[index], now)
             if ack is not None:
                 await ack(events[index])
         turns.publish_done[partition].set_result(None)
 
-    async def _send(
-        self, event: faust.EventT, outcome: EnrichedArticle | Rejected | None
-    ) -> list[tuple[str, Any]]:
-        """Return (topic, acknowledgement future) of each output of one event, once queued."""
-        if isinstance(outcome, EnrichedArticle):
-            return [
-                await _queue(self.topics.enriched, outcome.id.encode(), outcome.model_dump_json()),
-                *[
-                    await _queue(self.topics.policy, change.id.encode(), change.model_dump_json())
-                    for change in outcome.policy_changes
-                ],
-            ]
-        if isinstance(outcome, Rejected):
-            letter = _dead_letter(event, outcome).model_dump_json()
-            return [await _queue(self.topics.deadletter, event.message.key, letter)]
-        return []
+    async def _deliver(
+        self, records: list[tuple[faust.TopicT, OutputRecord]]
+    ) -> list[asyncio.Future[Any]]:
+        """Return the acknowledgement future of each record, once queued."""
+        return [await _queue(topic, record) for topic, record in records]
+
+    async def _deliver_alone(
+        self, records: list[tuple[faust.TopicT, OutputRecord]]
+    ) -> BaseException | None:
+        """Publish `records` and wait for them; return the first error, or None."""
+        futures = await self._deliver(records)
+        await asyncio.gather(*futures, return_exceptions=True)
+        self._count_produced(records, futures)
+        return _failure(futures)
+
+    async def _redeliver(
+        self,
+        event: faust.EventT,
+        out: Outgoing,
+        futures: list[asyncio.Future[Any]],
+        failure: BaseException,
+    ) -> Outgoing:
+        """Return what the input published in the end, after Kafka refused some of its records.
+
+        The refused records are retried alone; refused again, a dead letter small enough for
+        any topic replaces them. Raises when a failure is not about these records.
+        """
+        message = event.message
+        where = f"{message.topic}[{message.partition}]@{message.offset}"
+        refused = [
+            pair for pair, future in zip(out.records, futures, strict=True) if _failed(future)
+        ]
+        _raise_unless_about_the_record(failure)
+        log.warning(
+            "Kafka refused %d output record(s) of %s (%s); retrying them alone",
+            len(refused),
+            where,
+            type(failure).__name__,
+        )
+        failure_again = await self._deliver_alone(refused)
+        if failure_again is None:
+            return out
+        _raise_unless_about_the_record(failure_again)
+        rejected = Rejected(
+            DeadLetterReason.OVERSIZE
+            if isinstance(failure_again, MessageSizeTooLargeError | RecordListTooLargeError)
+            else DeadLetterReason.STAGE_ERROR,
+            printable(
+                f"Kafka refused an output record: {type(failure_again).__name__}: {failure_again}"
+            ),
+            stage="publish",
+            error_type=type(failure_again).__name__,
+        )
+        log.error("Kafka refused output of %s twice; dead-lettering it", where)
+        letter = Outgoing(
+            rejected,
+            [(self.topics.deadletter, self._letter(event, rejected, FALLBACK_LETTER_BYTES))],
+        )
+        last = await self._deliver_alone(letter.records)
+        if last is not None:
+            raise last
+        return letter
+
+    def _count_produced(
+        self, records: list[tuple[faust.TopicT, OutputRecord]], futures: list[asyncio.Future[Any]]
+    ) -> None:
+        for (topic, _), future in zip(records, futures, strict=True):
+            if not future.cancelled() and future.exception() is None:
+                self.metrics.produced.labels(topic=topic.get_topic_name()).inc()
+
+    def _count_outcome(
+        self, outcome: EnrichedArticle | Rejected, event: faust.EventT, now: float
+    ) -> None:
+        try:
+            self.metrics.count_outcome(outcome, event.message.timestamp, now)
+        except Exception:  # metrics are no reason to lose or repeat a published outcome
+            log.warning("Metrics failed for one outcome", exc_info=True)
 
 
-async def _queue(topic: faust.TopicT, key: bytes | None, value: str) -> tuple[str, Any]:
-    """Return the topic's name and the acknowledgement future of one message, once queued."""
-    return topic.get_topic_name(), await topic.send(key=key, value=value.encode(), force=True)
+async def _queue(topic: faust.TopicT, record: OutputRecord) -> asyncio.Future[Any]:
+    """Return the acknowledgement future of one record (failed if it was refused at once)."""
+    try:
+        return cast(
+            asyncio.Future[Any],
+            await topic.send(key=record.key, value=record.value, force=True),
+        )
+    except Exception as exc:  # refused before sending, e.g. over the producer's size limit
+        refused: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        refused.set_exception(
+            exc.__cause__ if isinstance(exc, ProducerSendError) and exc.__cause__ else exc
+        )
+        return refused
+
+
+def _raise_unless_about_the_record(failure: BaseException) -> None:
+    if not isinstance(failure, RECORD_ERRORS):
+        raise failure
+
+
+def _failed(future: asyncio.Future[Any]) -> bool:
+    return future.done() and not future.cancelled() and future.exception() is not None
+
+
+def _failure(futures: list[asyncio.Future[Any]]) -> BaseException | None:
+    """Return the first error among done futures (cancelled ones count), or None."""
+    for future in futures:
+        if future.cancelled():
+            return asyncio.CancelledError()
+        if future.exception() is not None:
+            return future.exception()
+    return None
 
 
 def _partition(event: faust.EventT) -> Partition:
@@ -210,23 +388,6 @@ def _partition(event: faust.EventT) -> Partition:
 def _origin(event: faust.EventT) -> Origin:
     message = event.message
     return Origin(topic=message.topic, partition=message.partition, offset=message.offset)
-
-
-def _dead_letter(event: faust.EventT, rejected: Rejected) -> DeadLetter:
-    message = event.message
-    return DeadLetter(
-        reason=rejected.reason,
-        error=rejected.message,
-        error_type=rejected.error_type,
-        stage=rejected.stage,
-        attempts=rejected.attempts,
-        topic=message.topic,
-        partition=message.partition,
-        offset=message.offset,
-        key=message.key,
-        original=message.value or b"",
-        failed_at=datetime.now(UTC),
-    )
 
 
 async def process_articles(

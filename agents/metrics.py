@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
 
 from prometheus_client import (
     REGISTRY,
@@ -210,9 +211,8 @@ class WorkerMetrics:
             self.policy_changes.labels(
                 direction=change.direction.value, status=change.status.value
             ).inc()
-        ingested = outcome.processing.ingested_at
-        started = ingested.timestamp() if ingested else kafka_timestamp
-        if started:
+        started = latency_start(outcome.processing.ingested_at, kafka_timestamp, now)
+        if started is not None:
             self.end_to_end_latency.observe(max(0.0, now - started))
 
     def set_build_info(
@@ -226,6 +226,29 @@ class WorkerMetrics:
                 "model_version": model_version or "",
             }
         )
+
+
+INGEST_TRUST_SECONDS = 86_400.0
+"""An `ingested_at` more than this before the Kafka timestamp (or after now) is not when the
+article was fed (copied from an archive, a wrong clock): latency starts at the Kafka timestamp."""
+
+
+def latency_start(
+    ingested: datetime | None, kafka_timestamp: float | None, now: float
+) -> float | None:
+    """Return when end-to-end latency starts (epoch s): the article's plausible ingest time,
+    else its Kafka timestamp, else None. Never raises on the input's value (year 1, year 9999,
+    naive times: read as UTC)."""
+    if ingested is not None:
+        try:
+            moment = ingested if ingested.tzinfo else ingested.replace(tzinfo=UTC)
+            started = moment.timestamp()
+        except (OverflowError, ValueError, OSError):
+            started = None
+        floor = (kafka_timestamp or now) - INGEST_TRUST_SECONDS
+        if started is not None and floor <= started <= now + 60:
+            return started
+    return kafka_timestamp or None
 
 
 class PoolProcesses:

@@ -16,9 +16,13 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
+import ctypes
 import logging
 import multiprocessing
 import os
+import signal
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -39,7 +43,39 @@ FAULT_KINDS = ("crash", "hang", "raise")
 StageFunc = Callable[[list[Any], PipelineConfig], list[dict[str, Any]]]
 
 
-def _warm_up(config: PipelineConfig) -> None:
+_PR_SET_PDEATHSIG = 1
+PARENT_POLL_SECONDS = 1.0
+
+
+def die_with_parent(parent: int, *, deathsig: bool = True) -> None:
+    """Make this process exit as soon as process `parent` is gone, `kill -9` included.
+
+    The kernel sends SIGKILL when the parent dies (prctl PR_SET_PDEATHSIG, Linux) when
+    `deathsig`, which must be False unless the thread that started this process lives as long as
+    the parent (the signal follows that thread); and a thread checks the parent every second, for
+    the other systems and for a parent that died before prctl ran.
+    """
+    if deathsig:
+        with contextlib.suppress(OSError, AttributeError):  # not Linux: the thread alone
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL_SECONDS)
+        os._exit(1)  # orphaned: the worker is gone, nobody will read our results
+
+    if os.getppid() != parent:
+        os._exit(1)
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def _warm_up(config: PipelineConfig, parent: int, deathsig: bool) -> None:
+    """Initialise a pool child: bound to its parent's life, model loaded."""
+    die_with_parent(parent, deathsig=deathsig)
+    _load_model(config)
+
+
+def _load_model(config: PipelineConfig) -> None:
     if config.runs("entities") or config.runs("policy"):
         nlp.load_nlp(config.spacy_model)
 
@@ -171,11 +207,17 @@ class StagePool(mode.Service):
                 # spawn: the parent runs an event loop and threads, which fork would copy badly.
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_warm_up,
-                initargs=(self.config,),
+                # Children are started by this thread's submissions: the death signal may follow
+                # it when it is the main thread, which lives as long as the process.
+                initargs=(
+                    self.config,
+                    os.getpid(),
+                    threading.current_thread() is threading.main_thread(),
+                ),
             )
         else:
             self._executor = concurrent.futures.ThreadPoolExecutor(max_workers=1)
-            await loop.run_in_executor(self._executor, _warm_up, self.config)
+            await loop.run_in_executor(self._executor, _load_model, self.config)
         versions = await asyncio.gather(
             *(
                 loop.run_in_executor(self._executor, _model_version, self.config)

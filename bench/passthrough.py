@@ -18,6 +18,7 @@ import faust
 from faust.worker import Worker
 
 from agents.topics import declare_topics
+from newsflow.kafka import max_output_bytes
 from newsflow.settings import Settings
 
 
@@ -33,7 +34,7 @@ def create_app(settings: Settings) -> faust.App:
         web_enabled=False,
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,
-        producer_max_request_size=2 * settings.max_message_bytes + 65_536,
+        producer_max_request_size=max_output_bytes(settings),
         topic_partitions=settings.topic_partitions,
         topic_disable_leader=True,
     )

@@ -22,7 +22,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer
 
-from newsflow.kafka import _partitions, start_client
+from newsflow.kafka import _partitions, max_output_bytes, start_client
 from newsflow.settings import Settings
 
 InputKey = tuple[int, int]
@@ -138,8 +138,8 @@ async def _read_range(
     consumer = AIOKafkaConsumer(
         **settings.kafka_client_options(),
         enable_auto_commit=False,
-        max_partition_fetch_bytes=2 * settings.max_message_bytes + 65_536,
-        fetch_max_bytes=2 * settings.max_message_bytes + 65_536,
+        max_partition_fetch_bytes=max_output_bytes(settings),
+        fetch_max_bytes=max_output_bytes(settings),
     )
     await start_client(settings, consumer)
     try:

@@ -14,6 +14,7 @@ import fcntl
 import hashlib
 import json
 import os
+import random
 import re
 import shutil
 import signal
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from newsflow.settings import Settings
 
 __all__ = [
+    "DEFAULT_LOCAL_PORT",
     "KAFKA_DIR",
     "LOG4J2_CONFIG",
     "POM_FILE",
@@ -41,11 +43,13 @@ __all__ = [
     "BrokerStatus",
     "LocalBroker",
     "ensure_jars",
+    "ephemeral_ports",
     "free_port",
     "kafka_version",
     "local_broker",
     "new_cluster_id",
-    "scram_listener_properties",
+    "port_holder",
+    "sasl_listener_properties",
     "scram_user_format_args",
     "wait_until_ready",
 ]
@@ -53,6 +57,12 @@ __all__ = [
 KAFKA_DIR = Path(__file__).resolve().parent.parent / "kafka"
 POM_FILE = KAFKA_DIR / "pom.xml"
 LOG4J2_CONFIG = KAFKA_DIR / "log4j2.properties"
+
+DEFAULT_LOCAL_PORT = 19092
+"""The local broker's port (its controller's is the next): below the ephemeral range."""
+_EPHEMERAL_RANGE_FILE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+_PICKED_PORTS = (20000, 32000)
+"""Where `free_port` picks: above common services, below every OS's ephemeral range."""
 
 _MARKER = ".newsflow-jars.json"
 _JAVA_MAIN = "kafka.Kafka"
@@ -322,11 +332,29 @@ def wait_until_ready(bootstrap_servers: str, timeout: float) -> None:
         time.sleep(0.2)
 
 
+def ephemeral_ports() -> range:
+    """Return the ports the kernel hands out to outgoing connections (Linux: from /proc)."""
+    try:
+        low, high = (int(n) for n in _EPHEMERAL_RANGE_FILE.read_text().split())
+    except (OSError, ValueError):
+        low, high = 32768, 60999  # Linux's default
+    return range(low, high + 1)
+
+
 def free_port() -> int:
-    """Return a TCP port on 127.0.0.1 that is free right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """Return a TCP port on 127.0.0.1 that is free right now, outside the ephemeral range.
+
+    A port inside it can be taken by any outgoing connection, and by a client that retries
+    connecting to it while nothing listens: the kernel may pick the same port as the source
+    and the client connects to itself (TCP simultaneous open), holding the port.
+    """
+    ephemeral = ephemeral_ports()
+    rng = random.SystemRandom()
+    for _ in range(200):
+        port = rng.randrange(*_PICKED_PORTS)
+        if port not in ephemeral and not _port_in_use("127.0.0.1", port):
+            return port
+    raise BrokerError(f"no free port found between {_PICKED_PORTS[0]} and {_PICKED_PORTS[1]}")
 
 
 def _port_in_use(host: str, port: int) -> bool:
@@ -340,6 +368,65 @@ def _port_in_use(host: str, port: int) -> bool:
                 return True
             raise
     return False
+
+
+_TCP_STATES = {"01": "connected", "0A": "listening", "06": "closing (TIME_WAIT)"}
+
+
+def _sockets_on(port: int) -> list[tuple[str, str, bool]]:
+    """Return (socket inode, state, connected to itself) of each TCP socket on local `port`."""
+    found = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            local, remote, state, inode = fields[1], fields[2], fields[3], fields[9]
+            if int(local.rsplit(":", 1)[1], 16) == port:
+                found.append((inode, _TCP_STATES.get(state, f"state {state}"), local == remote))
+    return found
+
+
+def _owners(inodes: set[str]) -> dict[str, int]:
+    """Return socket inode -> pid of the process holding it (the ones we may look at)."""
+    owners: dict[str, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            for fd in (entry / "fd").iterdir():
+                with contextlib.suppress(OSError):
+                    target = os.readlink(fd)
+                    if target.startswith("socket:[") and target[8:-1] in inodes:
+                        owners[target[8:-1]] = int(entry.name)
+    return owners
+
+
+def port_holder(port: int) -> str:
+    """Return who holds TCP `port` here, in words: the process and what its socket does, and
+    why when a client is connected to itself; "" if nothing is found."""
+    sockets = _sockets_on(port)
+    owners = _owners({inode for inode, _, _ in sockets})
+    parts = []
+    for inode, state, self_connected in sockets:
+        pid = owners.get(inode)
+        who = f"pid {pid} ({' '.join(_cmdline(pid) or [])[:120]})" if pid else "another user"
+        if self_connected:
+            parts.append(
+                f"{who} is connected to itself on it: a client kept retrying this port while "
+                f"nothing listened, and the kernel chose it as the client's own port (it lies in "
+                f"the ephemeral range {_describe(ephemeral_ports())}); stop that client or use a "
+                "port below the range"
+            )
+        else:
+            parts.append(f"{who}, {state}")
+    return "; ".join(dict.fromkeys(parts))
+
+
+def _describe(ports: range) -> str:
+    return f"{ports.start}-{ports.stop - 1}"
 
 
 # --------------------------------------------------------------------------------------------
@@ -377,7 +464,7 @@ class LocalBroker:
         self,
         home: Path,
         *,
-        port: int = 39092,
+        port: int = DEFAULT_LOCAL_PORT,
         controller_port: int | None = None,
         host: str = "127.0.0.1",
         cache_dir: Path,
@@ -611,9 +698,11 @@ class LocalBroker:
             self.pid_file.unlink(missing_ok=True)
             for port in (self.port, self.controller_port):
                 if _port_in_use(self.host, port):
+                    holder = port_holder(port) or "a process this user cannot see"
                     raise BrokerError(
                         f"cannot start Kafka broker in {self.home}: {self.host}:{port} is "
-                        "already in use by another process (another broker?); pick free ports"
+                        f"already in use: {holder}. Stop it, or set NEWSFLOW_LOCAL_BROKER_PORT "
+                        "to a free port (the controller takes the next one)"
                     )
             java = _require_java()
             libs = ensure_jars(self.cache_dir)
@@ -784,7 +873,7 @@ def _pem_keystore(listener: str, pem_keystore: Path) -> dict[str, str]:
     }
 
 
-def scram_listener_properties(
+def sasl_listener_properties(
     *,
     host: str,
     port: int,
@@ -792,21 +881,26 @@ def scram_listener_properties(
     sasl_port: int,
     mechanism: str = "SCRAM-SHA-512",
     pem_keystore: Path | None = None,
+    plain_users: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
-    """Return extra_properties adding a SASL listener on sasl_port (SCRAM mechanism): SASL_SSL
-    when a PEM keystore (unencrypted private key + certificate chain) is given, else
-    SASL_PLAINTEXT.
+    """Return extra_properties adding a SASL listener on sasl_port: SASL_SSL when a PEM keystore
+    (unencrypted private key + certificate chain) is given, else SASL_PLAINTEXT.
 
+    `mechanism` SCRAM-SHA-256/512 authenticates users from `scram_user_format_args`; PLAIN
+    authenticates `plain_users` (name -> password, kept in the broker's JAAS configuration).
     The PLAINTEXT listener stays for the readiness probe and inter-broker traffic; clients that
-    connect to sasl_port must authenticate. Users come from `scram_user_format_args`.
+    connect to sasl_port must authenticate.
     """
     protocol = "SASL_SSL" if pem_keystore else "SASL_PLAINTEXT"
     listener = protocol.lower()
+    if mechanism == "PLAIN":
+        users = " ".join(f'user_{name}="{pw}"' for name, pw in (plain_users or {}).items())
+        module = f"org.apache.kafka.common.security.plain.PlainLoginModule required {users};"
+    else:
+        module = "org.apache.kafka.common.security.scram.ScramLoginModule required;"
     properties = _extra_listener(host, port, controller_port, protocol, sasl_port) | {
         "sasl.enabled.mechanisms": mechanism,
-        f"listener.name.{listener}.{mechanism.lower()}.sasl.jaas.config": (
-            "org.apache.kafka.common.security.scram.ScramLoginModule required;"
-        ),
+        f"listener.name.{listener}.{mechanism.lower()}.sasl.jaas.config": module,
     }
     if pem_keystore:
         properties |= _pem_keystore(listener, pem_keystore)

@@ -44,14 +44,19 @@ class CliError(OperatorError):
 
 
 def _settings() -> Settings:
+    """Return the settings, with this command's logging set up from them (secrets redacted)."""
+    from newsflow.logs import configure_logging
+
     try:
-        return Settings()
+        settings = Settings()
     except ValidationError as exc:
         problems = "; ".join(
             f"NEWSFLOW_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}"
             for e in exc.errors()
         )
         raise CliError(f"invalid settings: {problems}") from exc
+    configure_logging(settings.log_level, settings.secrets, cli=True)
+    return settings
 
 
 def _run(coro_factory: Callable[[], Any]) -> Any:
@@ -119,17 +124,37 @@ def worker() -> None:
     from faust.worker import Worker
 
     from agents.app import create_app
-    from newsflow.kafka import ensure_topics
+    from newsflow.kafka import ensure_topics, output_limits
+    from newsflow.logs import configure_logging
 
     settings = _settings()
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(settings.log_level, settings.secrets)
     created = _run(lambda: ensure_topics(settings))
     if created:
         err.print(f"created topics: {', '.join(created)}")
-    faust_app, _ = create_app(settings)
-    Worker(faust_app, loglevel=settings.log_level.lower(), quiet=True).execute_from_commandline()
+    faust_app, _ = create_app(settings, _run(lambda: output_limits(settings)))
+    try:
+        Worker(
+            faust_app, loglevel=settings.log_level.lower(), quiet=True
+        ).execute_from_commandline()
+    finally:
+        _leave_static_group(settings)
+
+
+def _leave_static_group(settings: Settings) -> None:
+    """Take a stopped static member out of its group, so its partitions move now (kill -9
+    skips this: the restarted worker takes them back instead)."""
+    from newsflow.kafka import leave_group
+
+    instance = settings.group_instance_id
+    if instance is None:
+        return
+    try:
+        _run(lambda: asyncio.wait_for(leave_group(settings, settings.consumer_group, instance), 15))
+    except Exception as exc:  # the session timeout frees the partitions anyway
+        logging.getLogger(__name__).warning("Could not leave the group as %s: %r", instance, exc)
+    else:
+        logging.getLogger(__name__).info("Left the group as static member %s", instance)
 
 
 def parse_time(text: str) -> datetime:
@@ -166,7 +191,7 @@ def feed(
     rate: Annotated[float | None, typer.Option(help="Max articles per second (replays)")] = None,
 ) -> None:
     """Send articles to the raw topic, keyed by article id; waits until Kafka has them."""
-    from newsflow.feeds import FeedSummary
+    from newsflow.feeds import FeedAbortedError, FeedSummary
     from newsflow.feeds import feed as run_feed
     from newsflow.inputs import read_inputs
     from newsflow.rss import RssPoller, follow_feeds
@@ -176,11 +201,22 @@ def feed(
     settings = _settings()
     summary = FeedSummary()
     if inputs:
-        summary = _run(
-            lambda: run_feed(
-                settings, read_inputs(inputs), rate=rate, show_progress=sys.stderr.isatty()
+        try:
+            summary = _run(
+                lambda: run_feed(
+                    settings, read_inputs(inputs), rate=rate, show_progress=sys.stderr.isatty()
+                )
             )
-        )
+        except FeedAbortedError as aborted:
+            done = aborted.summary
+            for error in done.errors:
+                err.print(f"[yellow]skipped[/] {error}", highlight=False)
+            raise CliError(
+                f"{aborted}: acknowledged {done.sent}, not acknowledged {done.unacknowledged} "
+                f"(from {done.first_unacknowledged}; they may or may not be in), skipped "
+                f"{done.skipped}; the rest was not sent. Feed again from "
+                f"{done.first_unacknowledged} (ids are stable: repeats are harmless)"
+            ) from aborted
     if rss:
         poller = RssPoller(
             rss,

@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import AsyncIterable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaError
 from rich.progress import MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from newsflow.errors import OperatorError
 from newsflow.inputs import InputItem
 from newsflow.kafka import make_producer, start_client
 from newsflow.settings import Settings
 from schemas import RawArticle
+
+log = logging.getLogger(__name__)
 
 # Settle delivery futures in chunks so replaying a large archive keeps memory flat.
 _MAX_PENDING = 2_000
@@ -23,12 +28,110 @@ _MAX_PENDING = 2_000
 
 @dataclass
 class FeedSummary:
-    """What a feed run did."""
+    """What a feed run did: `sent` counts articles acknowledged by Kafka."""
 
     sent: int = 0
     skipped: int = 0
     errors: list[str] = field(default_factory=list)
     ids: list[str] = field(default_factory=list)
+    unacknowledged: int = 0
+    """Handed to the producer, never acknowledged (a feed that gave up): may or may not be in."""
+    first_unacknowledged: str | None = None
+    """Where the first of them was read (file:line): a resumed feed starts there."""
+
+
+class FeedAbortedError(OperatorError):
+    """Kafka did not acknowledge articles within the retry budget; the summary says how far."""
+
+    def __init__(self, message: str, summary: FeedSummary) -> None:
+        super().__init__(message)
+        self.summary = summary
+
+
+RETRY_PAUSE_SECONDS = 2.0
+
+
+@dataclass
+class _Pending:
+    where: str
+    article_id: str
+    key: bytes
+    value: bytes
+    future: asyncio.Future[Any]
+
+
+class _Delivery:
+    """Sends articles and settles their acknowledgements; what Kafka does not acknowledge is
+    sent again every RETRY_PAUSE_SECONDS until `retry_seconds` have passed without success."""
+
+    def __init__(self, producer: AIOKafkaProducer, topic: str, retry_seconds: float) -> None:
+        self.producer = producer
+        self.topic = topic
+        self.retry_seconds = retry_seconds
+        self.pending: list[_Pending] = []
+
+    async def _send(self, key: bytes, value: bytes) -> asyncio.Future[Any]:
+        try:
+            return cast(
+                asyncio.Future[Any], await self.producer.send(self.topic, value=value, key=key)
+            )
+        except (KafkaError, OSError) as exc:  # e.g. no metadata while Kafka is down
+            failed: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+            failed.set_exception(exc)
+            return failed
+
+    async def send(
+        self, where: str, article_id: str, key: bytes, value: bytes, summary: FeedSummary
+    ) -> None:
+        """Hand one article to the producer; if it is refused at once (Kafka unreachable), settle
+        what is pending before reading on."""
+        future = await self._send(key, value)
+        self.pending.append(_Pending(where, article_id, key, value, future))
+        if future.done() and future.exception() is not None:
+            await self.settle(summary)
+
+    async def settle(self, summary: FeedSummary) -> None:
+        """Return once every pending article is acknowledged (counted in `summary`); raise
+        FeedAbortedError if Kafka acknowledged none of them for `retry_seconds`."""
+        deadline: float | None = None
+        while self.pending:
+            results = await asyncio.gather(
+                *(p.future for p in self.pending), return_exceptions=True
+            )
+            failed = []
+            for pending, result in zip(self.pending, results, strict=True):
+                if isinstance(result, BaseException):
+                    failed.append((pending, result))
+                else:
+                    summary.sent += 1
+                    summary.ids.append(pending.article_id)
+            if len(failed) < len(self.pending):
+                deadline = None  # progress: the budget starts again
+            if not failed:
+                self.pending = []
+                return
+            error = failed[0][1]
+            now = time.monotonic()
+            deadline = deadline or now + self.retry_seconds
+            if now >= deadline:
+                self.pending = [pending for pending, _ in failed]
+                summary.unacknowledged = len(self.pending)
+                summary.first_unacknowledged = self.pending[0].where
+                raise FeedAbortedError(
+                    f"Kafka did not acknowledge {len(self.pending)} article(s) for "
+                    f"{self.retry_seconds:g}s ({type(error).__name__}: {error})",
+                    summary,
+                )
+            log.warning(
+                "Kafka did not acknowledge %d article(s) (%s); sending them again",
+                len(failed),
+                type(error).__name__,
+            )
+            await asyncio.sleep(RETRY_PAUSE_SECONDS)
+            self.pending = [
+                _Pending(p.where, p.article_id, p.key, p.value, await self._send(p.key, p.value))
+                for p, _ in failed
+            ]
 
 
 class RateLimiter:
@@ -59,7 +162,14 @@ def encode_article(article: RawArticle) -> tuple[bytes, bytes]:
 
 def firehose_producer(settings: Settings) -> AIOKafkaProducer:
     """Return a producer tuned for a firehose: batched, zstd-compressed, idempotent, acks=all."""
-    return make_producer(settings, compression_type="zstd", linger_ms=50, max_batch_size=1_048_576)
+    # A delivery not acknowledged in 15 s is sent again by `feed` (within its retry budget).
+    return make_producer(
+        settings,
+        compression_type="zstd",
+        linger_ms=50,
+        max_batch_size=1_048_576,
+        request_timeout_ms=15_000,
+    )
 
 
 def _progress(show: bool) -> Progress:
@@ -90,7 +200,7 @@ async def feed(
     if own_producer:
         await start_client(settings, producer)
     limiter = RateLimiter(rate)
-    pending: list[asyncio.Future[Any]] = []
+    delivery = _Delivery(producer, settings.topic_raw, settings.feed_retry_seconds)
     started = time.monotonic()
     try:
         with _progress(show_progress) as progress:
@@ -107,18 +217,20 @@ async def feed(
                 if wait > 0:
                     await asyncio.sleep(wait)
                 key, value = encode_article(item.article)
-                pending.append(await producer.send(settings.topic_raw, value=value, key=key))
-                summary.sent += 1
-                summary.ids.append(item.article.id)
-                if len(pending) >= _MAX_PENDING:
-                    await asyncio.gather(*pending)
-                    pending.clear()
+                await delivery.send(item.where, item.article.id, key, value, summary)
+                if len(delivery.pending) >= _MAX_PENDING:
+                    await delivery.settle(summary)
                 elapsed = max(time.monotonic() - started, 1e-6)
-                progress.update(task, advance=1, rate=summary.sent / elapsed)
-            await asyncio.gather(*pending)
+                progress.update(
+                    task, advance=1, rate=(summary.sent + len(delivery.pending)) / elapsed
+                )
+            await delivery.settle(summary)
     finally:
         if own_producer:
-            await producer.stop()
+            try:
+                await asyncio.wait_for(producer.stop(), 30)
+            except (KafkaError, OSError, TimeoutError) as exc:  # Kafka gone: nothing to flush to
+                log.warning("The producer did not stop cleanly: %r", exc)
     return summary
 
 

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import gzip
-import json
 import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.intake import Rejected, validate_raw
-from schemas import ContentType, DeadLetterReason, RawArticle
+from pipeline.intake import Rejected, decode_json, validate_raw
+from schemas import ContentType, RawArticle
 
 JSON_LINES = {".jsonl", ".ndjson"}
 HTML = {".html", ".htm", ".xhtml"}
@@ -44,11 +43,8 @@ def _read_text(path: Path) -> str:
 
 def _from_json_document(where: str, text: str) -> InputItem:
     try:
-        return InputItem(where, validate_raw(json.loads(text)))
-    except json.JSONDecodeError as exc:
-        error = Rejected(DeadLetterReason.NOT_JSON, f"not JSON: {exc.msg}", stage="intake")
-        return InputItem(where, None, error)
-    except Rejected as exc:
+        return InputItem(where, validate_raw(decode_json(text)))
+    except Rejected as exc:  # the only error decode_json and validate_raw raise
         return InputItem(where, None, exc)
 
 
@@ -56,6 +52,13 @@ def _from_json_lines(name: str, text: str) -> Iterator[InputItem]:
     for number, line in enumerate(text.splitlines(), start=1):
         if line.strip():
             yield _from_json_document(f"{name}:{number}", line)
+
+
+def _validated(document: object) -> tuple[RawArticle | None, Rejected | None]:
+    try:
+        return validate_raw(document), None
+    except Rejected as exc:
+        return None, exc
 
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
@@ -100,8 +103,13 @@ def read_path(path: Path) -> Iterator[InputItem]:
     elif kind == ".json":
         document = text.strip()
         if document.startswith("["):
-            for number, item in enumerate(json.loads(document), start=1):
-                yield _from_json_document(f"{path}[{number}]", json.dumps(item))
+            try:
+                records = decode_json(document)
+            except Rejected as exc:  # one bad array is one bad input: report it, go on
+                yield InputItem(str(path), None, exc)
+                return
+            for number, item in enumerate(records, start=1):
+                yield InputItem(f"{path}[{number}]", *_validated(item))
         else:
             yield _from_json_document(str(path), document)
     elif kind in HTML:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import socket
 import ssl
 import time
@@ -13,11 +14,19 @@ from datetime import datetime
 from typing import Any, Literal
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import errors as Errors  # noqa: N812 - aiokafka's own name for the module
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+from aiokafka.client import AIOKafkaClient, CoordinationType
 from aiokafka.errors import KafkaConnectionError, KafkaError, TopicAlreadyExistsError
+from aiokafka.protocol.api import Request, RequestStruct, Response
+from aiokafka.protocol.types import Array, Int16, Int32, Schema, String
 
 from newsflow.errors import OperatorError
 from newsflow.settings import Settings
+from pipeline.outputs import OutputLimits
+
+log = logging.getLogger(__name__)
 
 StartFrom = Literal["earliest", "latest"] | datetime
 """Where a tail starts: the oldest retained record, new records only, or the first at a time."""
@@ -127,10 +136,117 @@ async def ensure_topics(settings: Settings) -> list[str]:
         return wanted
 
 
+def max_output_bytes(settings: Settings) -> int:
+    """Return the largest record a worker publishes: outputs carry an input and then some."""
+    return 2 * settings.max_message_bytes + 65_536
+
+
 def max_record_bytes(settings: Settings, topic: str) -> int:
-    """Return the record size a topic must accept: outputs carry an input and then some."""
-    factor = 1 if topic == settings.topic_raw else 2
-    return factor * settings.max_message_bytes + 65_536
+    """Return the record size a topic must accept: the input's limit, or an output's."""
+    if topic == settings.topic_raw:
+        return settings.max_message_bytes + 65_536
+    return max_output_bytes(settings)
+
+
+def default_output_limits(settings: Settings) -> OutputLimits:
+    """Return the output topics' record size limits as Newsflow creates the topics."""
+    return OutputLimits(
+        enriched=max_record_bytes(settings, settings.topic_enriched),
+        policy=max_record_bytes(settings, settings.topic_policy),
+        deadletter=max_record_bytes(settings, settings.topic_deadletter),
+    )
+
+
+async def output_limits(settings: Settings) -> OutputLimits:
+    """Return the largest record each output topic takes: its `max.message.bytes` as the
+    broker reports it, capped by what the producer sends. Topics that cannot be described
+    (missing, or no DescribeConfigs permission) count with the size Newsflow creates them with.
+    """
+    topics = (settings.topic_enriched, settings.topic_policy, settings.topic_deadletter)
+    found: dict[str, int] = {}
+    try:
+        async with _admin(settings) as admin:
+            responses = await admin.describe_configs(
+                [
+                    ConfigResource(ConfigResourceType.TOPIC, t, {"max.message.bytes": None})
+                    for t in topics
+                ]
+            )
+    except (KafkaError, OSError, OperatorError) as exc:
+        log.warning("Could not read the output topics' size limits (%s); assuming defaults", exc)
+        responses = []
+    for response in responses:
+        for error_code, _, _, name, entries in response.resources:
+            for entry in entries if error_code == 0 else ():
+                if entry[0] == "max.message.bytes" and str(entry[1]).isdigit():
+                    found[name] = int(entry[1])
+    ceiling = max_output_bytes(settings)
+    default = default_output_limits(settings)
+    return OutputLimits(
+        enriched=min(found.get(topics[0], default.enriched), ceiling),
+        policy=min(found.get(topics[1], default.policy), ceiling),
+        deadletter=min(found.get(topics[2], default.deadletter), ceiling),
+    )
+
+
+class _LeaveGroupResponseV3(Response):
+    API_KEY = 13
+    API_VERSION = 3
+    SCHEMA = Schema(
+        ("throttle_time_ms", Int32),
+        ("error_code", Int16),
+        (
+            "members",
+            Array(
+                ("member_id", String("utf-8")),
+                ("group_instance_id", String("utf-8")),
+                ("error_code", Int16),
+            ),
+        ),
+    )
+
+
+class _LeaveGroupRequestV3(RequestStruct):
+    API_KEY = 13
+    API_VERSION = 3
+    RESPONSE_TYPE = _LeaveGroupResponseV3
+    SCHEMA = Schema(
+        ("group", String("utf-8")),
+        ("members", Array(("member_id", String("utf-8")), ("group_instance_id", String("utf-8")))),
+    )
+
+
+class _StaticMemberLeave(Request[_LeaveGroupRequestV3]):
+    """LeaveGroup v3 naming a static member by its instance id (aiokafka sends only v0-v1)."""
+
+    API_KEY = 13
+
+    def __init__(self, group: str, instance_id: str) -> None:
+        self.group = group
+        self.instance_id = instance_id
+
+    def build(self, request_struct_class: type[_LeaveGroupRequestV3]) -> _LeaveGroupRequestV3:
+        return request_struct_class(self.group, [("", self.instance_id)])
+
+
+async def leave_group(settings: Settings, group: str, instance_id: str) -> None:
+    """Remove the static member `instance_id` from `group` now, so its partitions move at once.
+
+    A static member does not leave its group when it stops (so that a restart gets its
+    partitions back without a rebalance); a worker that stops for good calls this instead of
+    leaving its partitions idle until the session times out.
+    """
+    client = AIOKafkaClient(**settings.kafka_client_options(), request_timeout_ms=10_000)
+    try:
+        await client.bootstrap()
+        node = await client.coordinator_lookup(CoordinationType.GROUP, group)
+        response = await client.send(node, _StaticMemberLeave(group, instance_id))
+    finally:
+        await client.close()
+    codes = [response.error_code, *(member[2] for member in response.members)]
+    failed = [Errors.for_code(code).__name__ for code in codes if code]
+    if failed:
+        raise KafkaUnavailableError(f"Kafka refused to remove {instance_id!r}: {failed[0]}")
 
 
 async def list_topics(settings: Settings) -> list[str]:
@@ -145,7 +261,7 @@ def make_producer(settings: Settings, **overrides: Any) -> AIOKafkaProducer:
         "acks": "all",
         "enable_idempotence": True,
         "linger_ms": 20,
-        "max_request_size": 2 * settings.max_message_bytes + 65_536,
+        "max_request_size": max_output_bytes(settings),
         **settings.kafka_client_options(),
         **overrides,
     }

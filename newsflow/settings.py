@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from newsflow.broker import DEFAULT_LOCAL_PORT
 from pipeline.config import ALL_STAGES, PipelineConfig
-
-DEFAULT_LOCAL_PORT = 39092
 
 
 def _default_processes() -> int:
@@ -57,18 +57,35 @@ class Settings(BaseSettings):
     processes: int = Field(
         default_factory=_default_processes, ge=0, description="NLP process pool size (0: inline)."
     )
-    metrics_host: str = "0.0.0.0"
+    metrics_host: str = Field(
+        default="127.0.0.1",
+        description="Where /metrics and the probes listen (containers: 0.0.0.0).",
+    )
     metrics_port: int = Field(default=9400, ge=0, le=65535)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     data_dir: Path = Field(default=Path(".newsflow"), description="Local state (broker, faust).")
     lag_interval_seconds: float = Field(
         default=10.0, gt=0, description="How often consumer lag is read from Kafka."
     )
+    consumer_instance_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=249,
+        description="Static group membership (group.instance.id), unique per worker: a worker "
+        "restarted with the same id gets its partitions back at once instead of after the "
+        "session timeout. {hostname} is replaced by the host name. Unset: dynamic membership.",
+    )
     consumer_session_timeout_seconds: float = Field(
         default=60.0, ge=6, le=90, description="A silent worker leaves the group after this."
     )
     stage_timeout_seconds: float = Field(
         default=120.0, gt=0, description="Time budget of a pool chunk, then of each article alone."
+    )
+    feed_retry_seconds: float = Field(
+        default=120.0,
+        gt=0,
+        description="How long `feed` keeps sending what Kafka has not acknowledged before it "
+        "gives up with a summary.",
     )
     test_fault_injection: str | None = Field(
         default=None,
@@ -118,6 +135,19 @@ class Settings(BaseSettings):
     def bootstrap_servers(self) -> str:
         """Return the bootstrap servers to connect to (the local broker's when none is set)."""
         return self.kafka_bootstrap_servers or f"127.0.0.1:{self.local_broker_port}"
+
+    @property
+    def group_instance_id(self) -> str | None:
+        """Return this worker's static group member id (`{hostname}` expanded), or None."""
+        if self.consumer_instance_id is None:
+            return None
+        return self.consumer_instance_id.replace("{hostname}", socket.gethostname())
+
+    @property
+    def secrets(self) -> list[str]:
+        """Return the secret values among the settings (never to be logged)."""
+        password = self.kafka_sasl_password
+        return [password.get_secret_value()] if password else []
 
     @property
     def topics(self) -> tuple[str, str, str, str]:

@@ -34,6 +34,13 @@ _BLANK_LINES = re.compile(r"\n\s*\n+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
 _LETTER = re.compile(r"[^\W\d_]")
 _HTML_START = re.compile(r"\s*(<!doctype html|<html[\s>]|<head[\s>]|<body[\s>])", re.IGNORECASE)
+# An XML declaration and a document type with an internal subset (entity declarations) before
+# the page: the HTML parser reads the subset as text and loses the page behind it. Dropped
+# before extraction; entities are never expanded (no entity-expansion bombs).
+_PROLOG = re.compile(
+    r"""\A\s*(?:<\?xml[^>]*\?>\s*)?(?:<!doctype\s[^\[>]*(?:\[(?:[^\]"']|"[^"]*"|'[^']*')*\]\s*)?>)?""",
+    re.IGNORECASE,
+)
 BINARY_SAMPLE_CHARS = 8192
 BINARY_MAX_RATIO = 0.05
 """Share of control characters (NUL, replacement char, ...) above which content is binary."""
@@ -121,9 +128,17 @@ def clean(raw: RawArticle, config: PipelineConfig) -> CleanedArticle:
     _reject_binary(raw.content)
     title, author, published_at = raw.title, None, raw.published_at
     fallback = False
-    if raw.content_type is ContentType.TEXT_HTML or _HTML_START.match(raw.content):
+    content = raw.content
+    prolog = _PROLOG.match(content)
+    if (
+        prolog
+        and prolog.end()
+        and (raw.content_type is ContentType.TEXT_HTML or _HTML_START.match(content, prolog.end()))
+    ):
+        content = content[prolog.end() :]
+    if raw.content_type is ContentType.TEXT_HTML or _HTML_START.match(content):
         page = extract_html(
-            raw.content, precise=config.html_precise, with_date=raw.published_at is None
+            content, precise=config.html_precise, with_date=raw.published_at is None
         )
         body, extractor, fallback = page.text, "html", page.recall_fallback
         title, author = title or page.title, page.author

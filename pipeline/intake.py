@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from typing import Any
 
 from pydantic import ValidationError
@@ -91,8 +92,70 @@ def validate_raw(document: Any) -> RawArticle:
         ) from exc
 
 
+class LongNumber:
+    """A JSON integer with more digits than Python converts (`sys.get_int_max_str_digits`).
+
+    JSON allows it; it is kept as this marker, so it is refused as `wrong_type` where a field
+    is read and ignored like any unknown field's value elsewhere.
+    """
+
+    __slots__ = ("digits",)
+
+    def __init__(self, digits: int) -> None:
+        self.digits = digits
+
+    def __repr__(self) -> str:
+        return f"<integer of {self.digits} digits>"
+
+
+def _parse_int(text: str) -> int | LongNumber:
+    limit = sys.get_int_max_str_digits()
+    digits = len(text) - text.startswith("-")
+    return LongNumber(digits) if limit and digits > limit else int(text)
+
+
+def decode_json(text: str) -> Any:
+    """Return the JSON document in `text`, or raise Rejected (`not_json`) saying why not.
+
+    Never raises anything else: nesting too deep for the decoder and integers too long for
+    Python are handled (the latter become `LongNumber`).
+    """
+    try:
+        return json.loads(text, parse_int=_parse_int)
+    except (ValueError, RecursionError) as exc:
+        if isinstance(exc, json.JSONDecodeError):
+            detail = f"{exc.msg} (line {exc.lineno}, column {exc.colno})"
+        elif isinstance(exc, RecursionError):
+            detail = "nesting too deep"
+        else:
+            detail = str(exc)
+        raise Rejected(
+            DeadLetterReason.NOT_JSON,
+            f"message is not JSON: {detail}",
+            stage=STAGE,
+            error_type=type(exc).__name__,
+        ) from exc
+
+
 def parse_raw(data: bytes | None, *, max_bytes: int) -> RawArticle:
-    """Return the RawArticle encoded in `data` (UTF-8 JSON), or raise Rejected saying why not."""
+    """Return the RawArticle encoded in `data` (UTF-8 JSON), or raise Rejected saying why not.
+
+    Rejected is the only exception it raises, whatever `data` holds.
+    """
+    try:
+        return _parse_raw(data, max_bytes)
+    except Rejected:
+        raise
+    except Exception as exc:  # a gap in the checks above must not take the worker down
+        raise Rejected(
+            DeadLetterReason.STAGE_ERROR,
+            f"intake failed: {type(exc).__name__}: {exc}"[:1000],
+            stage=STAGE,
+            error_type=type(exc).__name__,
+        ) from exc
+
+
+def _parse_raw(data: bytes | None, max_bytes: int) -> RawArticle:
     if data is None or not data:
         raise Rejected(DeadLetterReason.NOT_JSON, "message value is empty", stage=STAGE)
     if len(data) > max_bytes:
@@ -110,14 +173,4 @@ def parse_raw(data: bytes | None, *, max_bytes: int) -> RawArticle:
             stage=STAGE,
             error_type="UnicodeDecodeError",
         ) from exc
-    try:
-        document = json.loads(text)
-    except (json.JSONDecodeError, RecursionError) as exc:
-        detail = exc.msg if isinstance(exc, json.JSONDecodeError) else "nesting too deep"
-        raise Rejected(
-            DeadLetterReason.NOT_JSON,
-            f"message is not JSON: {detail}",
-            stage=STAGE,
-            error_type=type(exc).__name__,
-        ) from exc
-    return validate_raw(document)
+    return validate_raw(decode_json(text))

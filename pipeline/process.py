@@ -26,6 +26,7 @@ from pipeline import cleaning, entities, nlp, policy
 from pipeline.config import PipelineConfig
 from pipeline.dedupe import DuplicateIndex
 from pipeline.intake import Rejected
+from pipeline.outputs import STAGE as OUTPUT_STAGE
 from schemas import (
     DeadLetterReason,
     EnrichedArticle,
@@ -38,6 +39,7 @@ from schemas import (
 )
 
 NLP_STAGE = "nlp"
+DEDUPE_STAGE = "dedupe"
 
 # Where a long text may be cut, best first: a paragraph break, a sentence end, any whitespace.
 # Group 1 is the cut: the prefix ends before it.
@@ -186,39 +188,62 @@ def plan_analysis(
 ) -> Plan:
     """Return the plan for a cleaned batch: duplicates marked, NLP requests for the rest.
 
-    A request's text is the clean text, or its `analysis_prefix` when longer than the cap.
+    A request's text is the clean text, or its `analysis_prefix` when longer than the cap. An
+    article that fails here is rejected (stage `dedupe`) without affecting the others.
     """
     plan = Plan(raws=raws, cleaned=[], clean_seconds=[], duplicate_of=[], skipped=[])
     for index, (raw, result) in enumerate(zip(raws, clean_results, strict=True)):
-        if "rejected" in result:
-            plan.cleaned.append(Rejected.from_dict(result["rejected"]))
+        try:
+            _plan_one(plan, index, raw, result, config, dedupe)
+        except Exception as exc:
+            plan.cleaned.append(_rejected(exc, DEDUPE_STAGE))
             plan.clean_seconds.append(0.0)
             plan.duplicate_of.append(None)
             plan.skipped.append({})
-            continue
-        cleaned = cleaning.CleanedArticle(**result["cleaned"])
-        first = (
-            dedupe.check_and_add(
-                raw.id, cleaned.content_hash, cleaned.text, cleaned.minhash or None
-            )
-            if dedupe is not None
-            else None
-        )
-        reason = _nlp_skip_reason(cleaned, first, config)
-        plan.cleaned.append(cleaned)
-        plan.clean_seconds.append(float(result["seconds"]))
-        plan.duplicate_of.append(first)
-        skipped = {}
-        if reason is not None:
-            skipped = {s: reason for s in (entities.STAGE, policy.STAGE) if config.runs(s)}
-        plan.skipped.append(skipped)
-        if reason is None:
-            text = analysis_prefix(cleaned.text, config.nlp_max_chars)
-            if len(text) < len(cleaned.text):
-                plan.analysed_chars[index] = len(text)
-            plan.requests.append({"article_id": raw.id, "text": text})
-            plan.request_index.append(index)
     return plan
+
+
+def _plan_one(
+    plan: Plan,
+    index: int,
+    raw: RawArticle,
+    result: dict[str, Any],
+    config: PipelineConfig,
+    dedupe: DuplicateIndex | None,
+) -> None:
+    """Add one article to `plan`: every list grows by one entry, or (on error) none does."""
+    if "rejected" in result:
+        plan.cleaned.append(Rejected.from_dict(result["rejected"]))
+        plan.clean_seconds.append(0.0)
+        plan.duplicate_of.append(None)
+        plan.skipped.append({})
+        return
+    cleaned = cleaning.CleanedArticle(**result["cleaned"])
+    seconds = float(result["seconds"])
+    first = (
+        dedupe.check_and_add(raw.id, cleaned.content_hash, cleaned.text, cleaned.minhash or None)
+        if dedupe is not None
+        else None
+    )
+    reason = _nlp_skip_reason(cleaned, first, config)
+    skipped = {}
+    if reason is not None:
+        skipped = {s: reason for s in (entities.STAGE, policy.STAGE) if config.runs(s)}
+    request = None
+    if reason is None:
+        request = {
+            "article_id": raw.id,
+            "text": analysis_prefix(cleaned.text, config.nlp_max_chars),
+        }
+    plan.cleaned.append(cleaned)
+    plan.clean_seconds.append(seconds)
+    plan.duplicate_of.append(first)
+    plan.skipped.append(skipped)
+    if request is not None:
+        if len(request["text"]) < len(cleaned.text):
+            plan.analysed_chars[index] = len(request["text"])
+        plan.requests.append(request)
+        plan.request_index.append(index)
 
 
 def finish(
@@ -227,7 +252,10 @@ def finish(
     config: PipelineConfig,
     origins: list[Origin | None] | None = None,
 ) -> list[EnrichedArticle | Rejected]:
-    """Return the batch's outcomes in input order: an EnrichedArticle or a Rejected each."""
+    """Return the batch's outcomes in input order: an EnrichedArticle or a Rejected each.
+
+    An article whose event cannot be built is rejected (stage `output`), the others are not.
+    """
     by_index = dict(zip(plan.request_index, analysis_results, strict=True))
     outcomes: list[EnrichedArticle | Rejected] = []
     for index, (raw, cleaned) in enumerate(zip(plan.raws, plan.cleaned, strict=True)):
@@ -238,36 +266,14 @@ def finish(
         if "rejected" in analysis:
             outcomes.append(Rejected.from_dict(analysis["rejected"]))
             continue
-        stages = {cleaning.STAGE: plan.clean_seconds[index], **analysis.get("timings", {})}
-        stages["total"] = sum(stages.values())
-        model = analysis.get("model")
-        outcomes.append(
-            EnrichedArticle(
-                id=raw.id,
-                url=raw.url,
-                source=raw.source,
-                title=cleaned.title,
-                author=cleaned.author,
-                published_at=cleaned.published_at,
-                language=cleaned.language,
-                clean_text=cleaned.text,
-                content_hash=cleaned.content_hash,
-                duplicate_of=plan.duplicate_of[index],
-                entities=analysis.get("entities", []),
-                policy_changes=analysis.get("policy_changes", []),
-                processing=Processing(
-                    pipeline_version=config.pipeline_version,
-                    model=ModelInfo.model_validate(model) if model else None,
-                    stages=stages,
-                    skipped=plan.skipped[index],
-                    analysed_chars=plan.analysed_chars.get(index),
-                    cleaning=cleaned.cleaning_report(),
-                    origin=origins[index] if origins else None,
-                    ingested_at=raw.ingested_at,
-                    processed_at=datetime.now(UTC),
-                ),
+        try:
+            outcomes.append(
+                _event(
+                    plan, index, raw, cleaned, analysis, config, origins[index] if origins else None
+                )
             )
-        )
+        except Exception as exc:
+            outcomes.append(_rejected(exc, OUTPUT_STAGE))
     return outcomes
 
 
@@ -288,6 +294,45 @@ def parsed_documents(
     model = nlp.load_nlp(config.spacy_model)
     docs = model.pipe(texts, batch_size=config.nlp_batch_size)
     return [(doc, entities.extract_entities(doc)) for doc in docs]
+
+
+def _event(
+    plan: Plan,
+    index: int,
+    raw: RawArticle,
+    cleaned: cleaning.CleanedArticle,
+    analysis: dict[str, Any],
+    config: PipelineConfig,
+    origin: Origin | None,
+) -> EnrichedArticle:
+    stages = {cleaning.STAGE: plan.clean_seconds[index], **analysis.get("timings", {})}
+    stages["total"] = sum(stages.values())
+    model = analysis.get("model")
+    return EnrichedArticle(
+        id=raw.id,
+        url=raw.url,
+        source=raw.source,
+        title=cleaned.title,
+        author=cleaned.author,
+        published_at=cleaned.published_at,
+        language=cleaned.language,
+        clean_text=cleaned.text,
+        content_hash=cleaned.content_hash,
+        duplicate_of=plan.duplicate_of[index],
+        entities=analysis.get("entities", []),
+        policy_changes=analysis.get("policy_changes", []),
+        processing=Processing(
+            pipeline_version=config.pipeline_version,
+            model=ModelInfo.model_validate(model) if model else None,
+            stages=stages,
+            skipped=plan.skipped[index],
+            analysed_chars=plan.analysed_chars.get(index),
+            cleaning=cleaned.cleaning_report(),
+            origin=origin,
+            ingested_at=raw.ingested_at,
+            processed_at=datetime.now(UTC),
+        ),
+    )
 
 
 def enrich_batch(

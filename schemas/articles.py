@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from datetime import datetime
 from enum import StrEnum
+from typing import Annotated, Any
 from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from schemas.entities import Entity
@@ -36,25 +38,70 @@ def derive_article_id(url: str | None, content: str) -> str:
     return "sha-" + hashlib.sha256(content.encode("utf-8")).hexdigest()[:24]
 
 
+def _printable_id(value: Any) -> Any:
+    """Return an id without control, format (bidi, zero-width) or line-separator characters.
+
+    Ids become Kafka keys and log and terminal text, where such characters hide or reorder what
+    follows; dropping them is deterministic, so a replay keeps the same id.
+    """
+    if not isinstance(value, str):
+        return value
+    kept = "".join(c for c in value if unicodedata.category(c) not in _HIDDEN_CATEGORIES)
+    return kept.strip()
+
+
+_HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp"})
+
+
+def _no_epoch_number(value: Any) -> Any:
+    """Refuse numbers for a time: seconds or milliseconds cannot be told apart reliably."""
+    if isinstance(value, int | float):
+        raise PydanticCustomError(
+            "datetime_type",
+            "a number is not a time here (seconds or milliseconds?): use an ISO 8601 string "
+            "such as 2026-11-24T10:00:00Z",
+        )
+    return value
+
+
+def _media_type(value: Any) -> Any:
+    """Return a MIME type's essence: `text/html; charset=utf-8` -> `text/html` (the content is
+    already decoded text, so a charset says nothing more); XHTML counts as HTML."""
+    if not isinstance(value, str):
+        return value
+    essence = value.split(";", 1)[0].strip().lower()
+    return _MEDIA_ALIASES.get(essence, essence)
+
+
+_MEDIA_ALIASES = {"application/xhtml+xml": "text/html"}
+
+Instant = Annotated[datetime | None, BeforeValidator(_no_epoch_number)]
+"""A time given as an ISO 8601 string (naive means UTC for latency; kept as given)."""
+
+
 class RawArticle(BaseModel):
     """An article as it arrives on `articles.raw`: a UTF-8 JSON object; unknown fields ignored."""
 
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=False)
 
     schema_version: int = RAW_SCHEMA_VERSION
-    id: str = Field(
+    id: Annotated[str, BeforeValidator(_printable_id)] = Field(
         default="",
         max_length=MAX_ID_CHARS,
-        description="Article id; derived from the URL (or the content) when absent.",
+        description="Article id; derived from the URL (or the content) when absent. Control, "
+        "format (bidi, zero-width) and line-separator characters are dropped.",
     )
     url: str | None = Field(default=None, max_length=8192)
     source: str | None = Field(default=None, max_length=512, description="Outlet or feed name.")
     title: str | None = Field(default=None, max_length=4096)
-    published_at: datetime | None = None
+    published_at: Instant = None
     language: str | None = Field(default=None, max_length=16, description="Hint; detected anyway.")
     content: str = Field(description="Article body: plain text or an HTML page.")
-    content_type: ContentType = ContentType.TEXT_PLAIN
-    ingested_at: datetime | None = Field(
+    content_type: Annotated[ContentType, BeforeValidator(_media_type)] = Field(
+        default=ContentType.TEXT_PLAIN,
+        description="MIME type; parameters (charset) and case are ignored, XHTML is HTML.",
+    )
+    ingested_at: Instant = Field(
         default=None, description="When the feeder produced it; the start of end-to-end latency."
     )
 

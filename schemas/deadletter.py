@@ -10,7 +10,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, Field, PlainSerializer, WithJsonSchema
 
-DEADLETTER_SCHEMA_VERSION = 1
+DEADLETTER_SCHEMA_VERSION = 2
+"""2: `truncated` (fields cut so the dead letter fits its topic)."""
 
 
 def _from_base64(value: Any) -> Any:
@@ -62,6 +63,12 @@ class DeadLetter(BaseModel):
     key: Base64Bytes | None = Field(default=None, description="Original key (base64 in JSON).")
     original: Base64Bytes = Field(description="Original message bytes (base64 in JSON).")
     article_id: str | None = None
+    truncated: dict[str, int] = Field(
+        default_factory=dict,
+        description="Fields cut so the dead letter fits its topic's size limit: field name "
+        "('key', 'original', 'error') -> its full size (bytes; characters for 'error'). Empty "
+        "when nothing was cut. The whole input is still at topic/partition/offset.",
+    )
     attempts: int = Field(
         default=1,
         ge=1,

@@ -14,6 +14,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
+
+# Property tests: a bounded profile in the suite (`suite`, about a minute on 2 cores), a long
+# one for `python -m bench.fuzz` (`long`). Choose with pytest's --hypothesis-profile.
+_RELAXED = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example]
+hypothesis_settings.register_profile(
+    "suite", max_examples=1000, deadline=None, suppress_health_check=_RELAXED, print_blob=True
+)
+hypothesis_settings.register_profile(
+    "long", max_examples=20_000, deadline=None, suppress_health_check=_RELAXED, print_blob=True
+)
+hypothesis_settings.load_profile("suite")
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("NEWSFLOW_SHARED_DIR", REPO.parent / "shared"))
@@ -118,7 +131,6 @@ def make_env(kafka_bootstrap: str, tmp_path: Path) -> Callable[..., Env]:
             "NEWSFLOW_TOPIC_PARTITIONS": "2",
             "NEWSFLOW_CONSUMER_GROUP": f"group-{tag}",
             "NEWSFLOW_METRICS_PORT": str(free_port()),
-            "NEWSFLOW_METRICS_HOST": "127.0.0.1",
             "NEWSFLOW_DATA_DIR": str(tmp_path / f"data-{tag}"),
             "NEWSFLOW_CACHE_DIR": str(REPO / ".cache"),
             "NEWSFLOW_PROCESSES": "1",
@@ -170,6 +182,22 @@ def start_worker(tmp_path: Path) -> Iterator[Callable[[Env], WorkerProcess]]:
     yield start
     for worker in workers:
         worker.stop()
+
+
+def listening_addresses(port: int) -> set[str]:
+    """Return the local addresses (hex, from /proc/net/tcp*) listening on `port`."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            address, hex_port = fields[1].rsplit(":", 1)
+            if fields[3] == "0A" and int(hex_port, 16) == port:  # 0A: LISTEN
+                found.add(address)
+    return found
+
+
+LOOPBACK = "0100007F"
+"""127.0.0.1 as /proc/net/tcp writes it."""
 
 
 def wait_for(predicate: Callable[[], bool], timeout: float, interval: float = 0.2) -> bool:

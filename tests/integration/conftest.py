@@ -71,14 +71,28 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
+def alive(pid: int) -> bool:
+    """Return whether `pid` runs (a zombie, dead but not reaped, does not)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
 def kill_hard(process: Any) -> None:
-    """SIGKILL a worker subprocess (like kill -9), then its orphaned pool children."""
+    """SIGKILL a worker subprocess (like kill -9) and check its pool children die with it."""
     children = descendants(process.pid)
     process.kill()
     process.wait()
-    for child in children:
+    deadline = time.monotonic() + 15
+    while any(alive(c) for c in children) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    left = [child for child in children if alive(child)]
+    for child in left:
         with contextlib.suppress(ProcessLookupError):
             os.kill(child, signal.SIGKILL)
+    assert not left, f"pool children {left} outlived their killed worker {process.pid}"
 
 
 def outputs_published(settings: Any) -> int:

@@ -132,8 +132,11 @@ def test_conflicting_brokers_fail_clearly(broker: LocalBroker, tmp_path: Path) -
     first = broker.start()
 
     same_port = LocalBroker(tmp_path / "same-port", port=broker.port, cache_dir=CACHE_DIR)
-    with pytest.raises(BrokerError, match=rf"127\.0\.0\.1:{broker.port} is already in use"):
+    with pytest.raises(BrokerError, match=rf"127\.0\.0\.1:{broker.port} is already in use") as held:
         same_port.start(timeout=30)
+    # It names the holder: the first broker's JVM, listening.
+    assert f"pid {first.pid} (" in str(held.value) and "kafka.Kafka" in str(held.value)
+    assert "listening" in str(held.value)
     assert not same_port.status().running
     assert _pids_mentioning(str(same_port.home)) == []
 

@@ -7,11 +7,13 @@ import http.server
 import json
 import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from newsflow.broker import LocalBroker, free_port
 from schemas import RawArticle, derive_article_id
 from tests.conftest import NEWSFLOW, REPO
 from tests.kafka_helpers import consume_until
@@ -167,3 +169,42 @@ def test_rss_polling_uses_conditional_get_and_remembers_what_it_sent(
 def test_feed_without_inputs_is_a_helpful_error(make_env) -> None:
     result = feed(make_env())
     assert result.returncode == 2 and "--rss" in result.stderr
+
+
+def test_feed_during_an_outage_retries_then_stops_with_one_line_and_a_summary(
+    make_env, tmp_path
+) -> None:
+    broker = LocalBroker(
+        tmp_path / "kafka",
+        port=free_port(),
+        controller_port=free_port(),
+        cache_dir=REPO / ".cache/kafka",
+    )
+    broker.start()
+    try:
+        env = make_env(kafka_bootstrap_servers=broker.bootstrap_servers, feed_retry_seconds="10")
+        env.create_topics()
+        articles = tmp_path / "articles.jsonl"
+        lines = [
+            json.dumps({"id": f"out-{i}", "content": f"Germany lifted ban {i}."})
+            for i in range(300)
+        ]
+        lines[2] = '{"id": "bad", "content": ' + "1" * 5000 + "}"
+        articles.write_text("\n".join(lines) + "\n")
+        feeder = subprocess.Popen(
+            [*NEWSFLOW, "feed", str(articles), "--rate", "30"],
+            env=env.process_env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True,
+        )  # fmt: skip
+        time.sleep(4)
+        broker.stop()
+        _, said = feeder.communicate(timeout=240)
+    finally:
+        broker.stop()
+    assert feeder.returncode == 2, said[-3000:]
+    assert "Traceback" not in said
+    assert f"skipped {articles}:3" in said  # the bad line, by number; the lines after it went on
+    (error,) = [line for line in said.splitlines() if line.startswith("error:")]
+    assert "Kafka did not acknowledge" in error and "acknowledged " in error
+    assert f"Feed again from {articles}:" in error
+    assert len(said.splitlines()) < 100, said[-3000:]  # client errors held back, not a storm

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import wait_for
+from tests.conftest import LOOPBACK, listening_addresses, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -48,6 +48,9 @@ def test_worker_is_live_then_ready_with_partitions_and_model(make_env, start_wor
         )
     assert "process_resident_memory_bytes" in metrics
     assert "newsflow_build_info{" in metrics and 'model_version=""' not in metrics
+    # Loopback unless NEWSFLOW_METRICS_HOST says otherwise (compose and k8s set 0.0.0.0).
+    assert "NEWSFLOW_METRICS_HOST" not in env.vars
+    assert listening_addresses(settings.metrics_port) == {LOOPBACK}
 
     assert worker.stop() == 0
     assert get(f"{base}/healthz")[0] == 0  # the port is closed with the worker

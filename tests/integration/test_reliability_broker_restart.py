@@ -88,7 +88,7 @@ def test_broker_down_for_20s_then_back_loses_nothing(make_env, start_worker, tmp
                 f"{log.count('[WARNING]') + log.count(' WARNING ')} warnings"
             )
             assert "Kafka is unreachable" in log and "Kafka is reachable again" in log, log[-3000:]
-            # Bounded: client errors repeat once per 30 s (agents/logs.py), not per retry.
+            # Bounded: client errors repeat once per 30 s (newsflow/logs.py), not per retry.
             assert log.count("Traceback") <= 3, log[-6000:]
             assert sum("[ERROR]" in line for line in log.splitlines()) <= 60, log[-6000:]
     finally:

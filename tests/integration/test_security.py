@@ -20,10 +20,11 @@ from newsflow.broker import (
     LocalBroker,
     free_port,
     mtls_listener_properties,
-    scram_listener_properties,
+    sasl_listener_properties,
     scram_user_format_args,
 )
-from tests.conftest import NEWSFLOW, REPO, wait_for
+from newsflow.logs import REDACTED, secret_forms
+from tests.conftest import LOOPBACK, NEWSFLOW, REPO, listening_addresses, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -56,38 +57,57 @@ def dedicated_broker(
 
 
 @contextlib.contextmanager
-def scram_broker(home: Path, pem_keystore: Path | None = None) -> Iterator[str]:
-    """Run a broker whose SASL listener (SASL_SSL with a keystore, else SASL_PLAINTEXT) requires
-    SCRAM-SHA-512 for USER; yield that listener's bootstrap servers."""
+def sasl_broker(
+    home: Path, pem_keystore: Path | None = None, mechanism: str = "SCRAM-SHA-512"
+) -> contextlib.AbstractContextManager[str]:
+    """Return a context running a broker whose SASL listener (SASL_SSL with a keystore, else
+    SASL_PLAINTEXT) requires `mechanism` for USER; it yields that listener's bootstrap servers."""
 
     def listener(port: int, controller: int, sasl: int) -> dict[str, str]:
-        return scram_listener_properties(
+        return sasl_listener_properties(
             host="127.0.0.1",
             port=port,
             controller_port=controller,
             sasl_port=sasl,
             pem_keystore=pem_keystore,
+            mechanism=mechanism,
+            plain_users={USER: PASSWORD},
         )
 
-    with dedicated_broker(home, listener, scram_user_format_args(USER, PASSWORD)) as bootstrap:
-        yield bootstrap
+    users = scram_user_format_args(USER, PASSWORD) if mechanism.startswith("SCRAM") else []
+    return dedicated_broker(home, listener, users)
 
 
 @pytest.fixture(scope="module")
 def sasl_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Bootstrap servers of a broker whose SASL_PLAINTEXT listener requires SCRAM-SHA-512."""
-    with scram_broker(tmp_path_factory.mktemp("kafka-sasl")) as bootstrap:
+    with sasl_broker(tmp_path_factory.mktemp("kafka-sasl")) as bootstrap:
         yield bootstrap
 
 
-def sasl_env(make_env, bootstrap: str, password: str = PASSWORD, cafile: Path | None = None):
+@pytest.fixture(scope="module")
+def plain_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Bootstrap servers of a broker whose SASL_PLAINTEXT listener requires PLAIN for USER."""
+    with sasl_broker(tmp_path_factory.mktemp("kafka-plain"), mechanism="PLAIN") as bootstrap:
+        yield bootstrap
+
+
+def sasl_env(
+    make_env,
+    bootstrap: str,
+    password: str = PASSWORD,
+    cafile: Path | None = None,
+    mechanism: str = "SCRAM-SHA-512",
+    **overrides: str,
+):
     return make_env(
         kafka_bootstrap_servers=bootstrap,
         kafka_security_protocol="SASL_SSL" if cafile else "SASL_PLAINTEXT",
-        kafka_sasl_mechanism="SCRAM-SHA-512",
+        kafka_sasl_mechanism=mechanism,
         kafka_sasl_username=USER,
         kafka_sasl_password=password,
         **({"kafka_ssl_cafile": str(cafile)} if cafile else {}),
+        **overrides,
     )
 
 
@@ -126,18 +146,6 @@ def cli(env, *args: str, stdin: str | None = None) -> subprocess.CompletedProces
     )
 
 
-def listening_addresses(port: int) -> set[str]:
-    """Return the local addresses (hex, from /proc/net/tcp*) listening on `port`."""
-    found = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        for line in Path(table).read_text().splitlines()[1:]:
-            fields = line.split()
-            address, hex_port = fields[1].rsplit(":", 1)
-            if fields[3] == "0A" and int(hex_port, 16) == port:  # 0A: LISTEN
-                found.add(address)
-    return found
-
-
 def test_worker_and_cli_authenticate_and_never_leak_the_password(
     sasl_bootstrap, make_env, start_worker, tmp_path
 ) -> None:
@@ -153,8 +161,9 @@ def test_worker_and_cli_authenticate_and_never_leak_the_password(
     with urllib.request.urlopen(url, timeout=10) as response:
         metrics = response.read().decode()
     assert "newsflow_outcomes_total" in metrics
-    # The metrics server binds where NEWSFLOW_METRICS_HOST says (127.0.0.1), not everywhere.
-    assert listening_addresses(settings.metrics_port) == {"0100007F"}
+    # The metrics server binds to loopback by default (NEWSFLOW_METRICS_HOST unset), not everywhere.
+    assert "NEWSFLOW_METRICS_HOST" not in env.vars
+    assert listening_addresses(settings.metrics_port) == {LOOPBACK}
 
     assert worker.stop() == 0
     for where, text in {
@@ -164,6 +173,32 @@ def test_worker_and_cli_authenticate_and_never_leak_the_password(
     }.items():
         assert PASSWORD not in text, where
         assert USER not in text or where != "metrics", where
+
+
+@pytest.mark.parametrize("mechanism", ["PLAIN", "SCRAM-SHA-512"])
+def test_the_password_is_in_no_log_even_at_debug(
+    mechanism, request, make_env, start_worker, tmp_path
+) -> None:
+    bootstrap = request.getfixturevalue(
+        "plain_bootstrap" if mechanism == "PLAIN" else "sasl_bootstrap"
+    )
+    env = sasl_env(make_env, bootstrap, mechanism=mechanism, log_level="DEBUG")
+    created = cli(env, "topics", "create")
+    assert created.returncode == 0, created.stderr
+    worker = start_worker(env)
+    said = feed_and_follow(env, worker, tmp_path, 2)
+    assert worker.stop() == 0
+    log = worker.log_text()
+    # The Kafka client's own debug output is there (it is what printed PLAIN's password).
+    assert " DEBUG aiokafka" in log and "Request to" in log, log[-2000:]
+    assert "Sasl" in log
+    cli_output = created.stderr + "".join(said)
+    assert " DEBUG aiokafka" in cli_output, cli_output[-2000:]
+    for where, text in {"worker log": log, "cli output": cli_output}.items():
+        for form in secret_forms(PASSWORD):
+            assert form not in text, f"{mechanism}: the password is in the {where}"
+    if mechanism == "PLAIN":  # the client printed PLAIN's authentication bytes: redacted
+        assert REDACTED in log
 
 
 def test_wrong_credentials_are_refused_with_a_clear_error(
@@ -247,7 +282,7 @@ def tls(tmp_path_factory: pytest.TempPathFactory) -> Tls:
 @pytest.fixture(scope="module")
 def sasl_ssl_bootstrap(tmp_path_factory: pytest.TempPathFactory, tls: Tls) -> Iterator[str]:
     """Bootstrap servers of a broker whose SASL_SSL listener requires SCRAM-SHA-512 over TLS."""
-    with scram_broker(tmp_path_factory.mktemp("kafka-sasl-ssl"), tls.keystore) as bootstrap:
+    with sasl_broker(tmp_path_factory.mktemp("kafka-sasl-ssl"), tls.keystore) as bootstrap:
         yield bootstrap
 
 

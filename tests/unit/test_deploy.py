@@ -186,6 +186,17 @@ def test_compose_services_fit_together() -> None:
     assert partitions >= 3, "the README documents scaling to 3 workers"
 
 
+def test_compose_and_k8s_set_the_metrics_bind_address_explicitly() -> None:
+    # The default is loopback; in a container Prometheus and the kubelet come from outside.
+    assert compose()["services"]["worker"]["environment"]["NEWSFLOW_METRICS_HOST"] == "0.0.0.0"
+    (config,) = [
+        d
+        for d in build("base")
+        if d["kind"] == "ConfigMap" and "NEWSFLOW_METRICS_PORT" in d.get("data", {})
+    ]
+    assert config["data"]["NEWSFLOW_METRICS_HOST"] == "0.0.0.0"
+
+
 def test_environment_names_are_exactly_settings_the_code_reads() -> None:
     used: set[str] = set()
     for service in compose()["services"].values():

@@ -15,9 +15,11 @@ from agents.enrich import BatchHandler, BatchOrder, InFlight
 from agents.pool import StageFunc
 from agents.topics import Topics
 from pipeline.config import PipelineConfig
+from pipeline.outputs import OutputLimits
 from tests.unit.test_metrics import OUTPUTS, RAW, FakeTopic, event, new_metrics
 
 CONFIG = PipelineConfig(stages=("cleaning", "entities"))
+LIMITS = OutputLimits.uniform(1 << 24)
 TEXT = "Germany lifted the ban on imports of grain from Ukraine on Friday, officials said."
 
 
@@ -67,7 +69,7 @@ def test_a_slow_article_holds_back_only_its_partition_and_order_is_kept() -> Non
 
     async def run() -> None:
         pool.gates["nlp", "slow"] = asyncio.Event()
-        handler = BatchHandler(topics, pool, CONFIG, metrics)  # type: ignore[arg-type]
+        handler = BatchHandler(topics, pool, CONFIG, metrics, LIMITS)  # type: ignore[arg-type]
         order = BatchOrder()
         batches = [
             asyncio.create_task(handler.handle(batch, order.next(batch), ack))
@@ -114,7 +116,7 @@ def test_duplicate_checks_run_in_input_order_whatever_finishes_cleaning_first() 
 
     async def run() -> None:
         pool.gates["cleaning", "first"] = asyncio.Event()
-        handler = BatchHandler(topics, pool, CONFIG, metrics)  # type: ignore[arg-type]
+        handler = BatchHandler(topics, pool, CONFIG, metrics, LIMITS)  # type: ignore[arg-type]
         order = BatchOrder()
         batches = [
             asyncio.create_task(handler.handle(batch, order.next(batch)))

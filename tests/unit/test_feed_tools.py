@@ -8,7 +8,7 @@ import pytest
 
 from newsflow.cli import CliError, parse_time
 from newsflow.feeds import RateLimiter
-from newsflow.inputs import split_front_matter
+from newsflow.inputs import read_path, split_front_matter
 
 
 class FakeClock:
@@ -47,3 +47,27 @@ def test_parse_time_accepts_iso_and_ages() -> None:
     assert abs(two_hours - timedelta(hours=2)) < timedelta(seconds=30)
     with pytest.raises(CliError):
         parse_time("yesterday-ish")
+
+
+def test_a_bad_jsonl_line_is_reported_with_its_number_and_the_rest_is_read(tmp_path) -> None:
+    lines = [
+        '{"id": "a", "content": "Germany lifted the ban."}',
+        '{"id": "b", "content": "x", "n": ' + "1" * 5000 + "}",  # unknown field: fine
+        '{"id": "c", "content": ' + "1" * 5000 + "}",  # 5,000 digits where text belongs
+        '{"id": "d", "content": "broken',
+        '{"id": "e", "content": "Spain eased the rules."}',
+    ]
+    path = tmp_path / "feed.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    items = list(read_path(path))
+    assert [item.article.id for item in items if item.article] == ["a", "b", "e"]
+    errors = {item.where: item.error for item in items if item.article is None}
+    assert set(errors) == {f"{path}:3", f"{path}:4"}
+    assert "content" in str(errors[f"{path}:3"]) and "not JSON" in str(errors[f"{path}:4"])
+
+
+def test_a_json_array_that_does_not_parse_is_one_reported_input(tmp_path) -> None:
+    path = tmp_path / "feed.json"
+    path.write_text('[{"content": "x"}, {"content": ')
+    (item,) = read_path(path)
+    assert item.article is None and item.where == str(path) and "not JSON" in str(item.error)

@@ -52,6 +52,46 @@ def outcome(data: bytes, config: PipelineConfig = CONFIG) -> EnrichedArticle | R
     return result
 
 
+def crash_inputs(max_message_bytes: int, tag: str) -> dict[str, tuple[bytes, bytes, str]]:
+    """Return kind -> (key, value, expected outcome) of the four single messages that once put
+    every worker into a crash loop (issue 15), sized for a worker with this message limit.
+
+    - a JSON integer with 5,000 digits (Python refuses to convert it: a plain ValueError);
+    - `ingested_at` in year 1 (the latency metric called `.timestamp()` on it after publishing);
+    - a key as large as the message limit, with a value that is not JSON (its dead letter carries
+      the key twice, once in base64, and exceeded the producer's limit);
+    - text in U+1D160, which NFC decomposes into three characters of four bytes each (the
+      enriched event exceeded the limit).
+    """
+    digits = "1" * 5000
+    return {
+        "huge_integer": (
+            f"{tag}-huge_integer".encode(),
+            f'{{"id": "{tag}-huge_integer", "content": "{NEWS}", "word_count": {digits}}}'.encode(),
+            "enriched",
+        ),
+        "huge_integer_content": (
+            f"{tag}-huge_integer_content".encode(),
+            f'{{"content": {digits}}}'.encode(),
+            "wrong_type",
+        ),
+        "year_one_ingest": (
+            f"{tag}-year_one_ingest".encode(),
+            article(NEWS, id=f"{tag}-year_one_ingest", ingested_at="0001-01-01T00:00:00"),
+            "enriched",
+        ),
+        "huge_key": (f"{tag}-".encode() + b"k" * max_message_bytes, b"{not json", "not_json"),
+        "tripled_text": (
+            f"{tag}-tripled_text".encode(),
+            json.dumps(
+                {"content": NEWS + " " + "\U0001d160" * ((max_message_bytes - 400) // 4)},
+                ensure_ascii=False,
+            ).encode(),
+            "oversize",
+        ),
+    }
+
+
 REJECTED = {
     "not_json": (b"<html>not json at all {", DeadLetterReason.NOT_JSON),
     "empty_message": (b"", DeadLetterReason.NOT_JSON),
@@ -138,3 +178,31 @@ def test_extra_and_repeated_fields_are_ignored_safely() -> None:
     result = outcome(data)
     assert isinstance(result, EnrichedArticle)
     assert result.clean_text == NEWS
+
+
+@pytest.mark.parametrize("content_type", ["text/html", "text/plain"])
+def test_a_page_behind_a_dtd_entity_block_keeps_its_text_and_expands_nothing(
+    content_type: str,
+) -> None:
+    entities = '<!ENTITY a "boom"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
+    page = (
+        f'<?xml version="1.0"?>\n<!DOCTYPE root [{entities}]>\n<html><body><article>'
+        f"<p>{NEWS}</p><p>Signed: &b;</p></article></body></html>"
+    )
+    result = outcome(article(page, content_type=content_type))
+    assert isinstance(result, EnrichedArticle), result
+    assert NEWS in result.clean_text and "boom" not in result.clean_text
+
+
+def test_a_media_type_with_parameters_is_read_by_its_essence() -> None:
+    page = f"<html><body><p>{NEWS}</p></body></html>"
+    result = outcome(article(page, content_type="Text/HTML; charset=UTF-8"))
+    assert isinstance(result, EnrichedArticle) and result.clean_text == NEWS
+
+
+def test_ids_lose_control_and_bidi_characters_and_numeric_dates_are_refused() -> None:
+    result = outcome(article(NEWS, id="wire-\u202e42\x07\u200b\n"))
+    assert isinstance(result, EnrichedArticle) and result.id == "wire-42"
+    refused = outcome(article(NEWS, published_at=1732500000))
+    assert isinstance(refused, Rejected) and refused.reason is DeadLetterReason.WRONG_TYPE
+    assert "ISO 8601" in refused.message

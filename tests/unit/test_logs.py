@@ -1,10 +1,15 @@
-"""The log-storm guard: a repeated client error passes once per interval, with a count."""
+"""The log guards: a repeated client error passes once per interval, with a count; secrets never
+reach a log line."""
 
 from __future__ import annotations
 
+import json
 import logging
+import uuid
 
-from agents.logs import RepeatFilter, quiet_repeats
+import pytest
+
+from newsflow.logs import REDACTED, RepeatFilter, quiet_repeats, redact_secrets
 
 
 def record(
@@ -39,3 +44,25 @@ def test_quiet_repeats_guards_existing_client_loggers_once() -> None:
     quiet_repeats()
     filters = logging.getLogger("aiokafka.conn").filters
     assert sum(isinstance(f, RepeatFilter) for f in filters) == 1
+
+
+def test_secrets_are_redacted_from_every_record_whatever_the_logger_or_level(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    secret = "S3cr'et\\pw-" + uuid.uuid4().hex
+    redact_secrets([secret])
+    logger = logging.getLogger("aiokafka.conn")
+    with caplog.at_level(logging.DEBUG, logger="aiokafka.conn"):
+        # As aiokafka logs a SASL PLAIN request at DEBUG: the bytes repr of user\0password.
+        logger.debug("Request to %s: %s", "broker", b"\x00user\x00" + secret.encode())
+        logger.debug("config %r", {"sasl_plain_password": secret})
+        logger.info("json %s", json.dumps({"password": secret}))
+        try:
+            raise ValueError(f"bad password {secret}")
+        except ValueError:
+            logger.exception("failed")
+    text = caplog.text + "".join(logging.Formatter().format(r) for r in caplog.records)
+    assert secret not in text and repr(secret)[1:-1] not in text
+    assert repr(secret.encode())[2:-1] not in text and json.dumps(secret)[1:-1] not in text
+    assert text.count(REDACTED) >= 5
+    assert "Request to broker" in text and "bad password" in text

@@ -20,6 +20,7 @@ from agents.topics import Topics
 from pipeline.config import PipelineConfig
 from pipeline.dedupe import DuplicateIndex
 from pipeline.intake import Rejected, parse_raw
+from pipeline.outputs import OutputLimits
 from pipeline.process import enrich_batch
 from schemas import EnrichedArticle, RawArticle
 
@@ -228,7 +229,7 @@ def test_batch_through_a_process_pool_counts_every_outcome_and_child_stage_timin
         await pool.start()
         try:
             assert pool.ready
-            handler = BatchHandler(topics, pool, config, metrics)
+            handler = BatchHandler(topics, pool, config, metrics, OutputLimits.uniform(1 << 24))
             await handler.handle(events)
         finally:
             await pool.stop()

@@ -4,6 +4,10 @@ after two attempts and the rest of its batch is processed (real child processes,
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -12,6 +16,8 @@ from agents.pool import ATTEMPTS, StagePool
 from pipeline.config import PipelineConfig
 from pipeline.process import clean_many
 from schemas import RawArticle
+from tests.conftest import REPO, wait_for
+from tests.integration.conftest import alive
 
 pytestmark = pytest.mark.slow
 
@@ -132,3 +138,42 @@ def test_a_stopping_pool_abandons_work_instead_of_failing_it() -> None:
             await pool.map_chunks(clean_many, [{"content": "x"}], stage="cleaning")
 
     asyncio.run(run())
+
+
+POOL_OWNER = """
+import asyncio, sys
+from agents.pool import StagePool
+from pipeline.config import PipelineConfig
+from tests.integration.conftest import descendants
+
+async def main():
+    pool = StagePool(PipelineConfig(stages=("cleaning",)), 2)
+    await pool.on_start()
+    print(" ".join(map(str, descendants(__import__("os").getpid()))), flush=True)
+    await asyncio.sleep(3600)
+
+asyncio.run(main())
+"""
+
+
+@pytest.mark.parametrize("deathsig", [True, False], ids=["prctl", "parent-watch"])
+def test_pool_children_die_with_their_parent_on_kill_9(deathsig: bool) -> None:
+    owner = POOL_OWNER
+    if not deathsig:  # the parent-watch thread alone (other systems, or a late prctl)
+        no_prctl = "import agents.pool as p\np.threading.main_thread = lambda: None\n"
+        owner = no_prctl + owner
+    process = subprocess.Popen(
+        [sys.executable, "-c", owner], stdout=subprocess.PIPE, text=True, cwd=REPO
+    )
+    try:
+        assert process.stdout is not None
+        children = [int(pid) for pid in process.stdout.readline().split()]
+        assert len([c for c in children if alive(c)]) >= 2, children
+    finally:
+        process.kill()  # SIGKILL: no cleanup runs in the parent
+        process.wait()
+    gone = wait_for(lambda: not any(alive(c) for c in children), 15)
+    left = [c for c in children if alive(c)]
+    for child in left:  # a failing run must not leave them behind
+        os.kill(child, signal.SIGKILL)
+    assert gone, f"pool children outlived their parent: {left}"

@@ -204,8 +204,9 @@ def load_split(split: str) -> list[dict[str, Any]]:
     for item in load_items([split]):
         if item.pool == "agnews-dev":
             continue
-        rows.append({**item.label, "id": item.id, "title": item.title, "text": item.text,
-                     "pool": item.pool})
+        rows.append(
+            {**item.label, "id": item.id, "title": item.title, "text": item.text, "pool": item.pool}
+        )
     return rows
 
 
@@ -330,7 +331,9 @@ def main(argv: list[str] | None = None) -> int:
     options = parser.parse_args(argv)
     if options.split == "lockbox" and not options.data:
         if options.show_errors:
-            print("error: the lockbox's errors are never shown (docs/benchmarks.md)", file=sys.stderr)
+            print(
+                "error: the lockbox's errors are never shown (docs/benchmarks.md)", file=sys.stderr
+            )
             return 2
         if not options.log:
             print("error: a lockbox score is always logged: add --log", file=sys.stderr)

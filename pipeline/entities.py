@@ -39,33 +39,16 @@ _DETERMINERS = frozenset({"the", "a", "an", "this", "that", "these", "those"})
 _EDGE_PUNCT = frozenset(
     {".", ",", ";", ":", "-", "–", "—", '"', "“", "”", "‘", "’", "'", "(", ")", "[", "]"}
 )
-_HONORIFICS = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "sir", "dame", "prof"})
+_HONORIFICS = gazetteers.titles("honorific")
 
 
 def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-# Heads of the titles news writes before or beside a person's name.
-_TITLE_HEADS = _words(
-    """president president-elect vice-president chancellor minister premier secretary
-    secretary-general spokesman spokeswoman spokesperson ambassador envoy governor mayor senator
-    sen congressman congresswoman representative rep lawmaker legislator mp leader chairman
-    chairwoman chair chief ceo cfo coo cto director head commander general gen admiral adm colonel
-    col lieutenant lt major maj captain capt sergeant sgt officer official adviser advisor aide
-    judge justice prosecutor attorney lawyer counsel king queen prince princess emperor pope
-    sheikh emir ayatollah cardinal archbishop bishop rabbi imam founder co-founder executive
-    analyst economist strategist professor coach manager owner correspondent editor reporter
-    columnist commissioner negotiator diplomat inspector sheriff marshal speaker deputy
-    ombudsman regulator administrator superintendent"""
-)
-_TITLE_MODIFIERS = _words(
-    """vice deputy prime foreign defence defense finance interior home justice health economy
-    economic trade press national security former acting interim senior top first supreme state
-    federal government presidential military assistant associate managing lead special general
-    chief executive principal attorney-general house majority minority party opposition
-    intelligence energy environment education transport transportation treasury"""
-)
+# Titles news writes before or beside a person's name (pipeline/gazetteers/titles.tsv).
+_TITLE_HEADS = gazetteers.titles("head")
+_TITLE_MODIFIERS = gazetteers.titles("modifier")
 _TITLE_WORDS = _TITLE_HEADS | _TITLE_MODIFIERS
 # Words after "of" that belong to the title ("Secretary of State", "Chief of Staff").
 _OF_COMPLEMENTS = _words(
@@ -76,11 +59,7 @@ _OF_COMPLEMENTS = _words(
 # Departments that are part of a minister's title, never an ORG of their own in that position.
 _DEPARTMENT_HEADS = frozenset({"secretary", "minister", "undersecretary", "secretary-general"})
 # Capitalised titles after which a capitalised name is a person's ("Chancellor Olaf Scholz's").
-_PERSON_TITLES = _words(
-    """president chancellor minister premier secretary senator sen rep gov governor mayor
-    ambassador king queen prince princess pope general gen admiral judge spokesman spokeswoman
-    mr mrs ms dr"""
-)
+_PERSON_TITLES = gazetteers.titles("person")
 _KEYS = r"(?:ctrl|control|alt|shift|cmd|command|enter|return|esc|escape|tab|del|delete|fn|option)"
 _KEYBOARD_JUNK = re.compile(rf"(?i)^(?:{_KEYS}\s*\+\s*)+\w+$|^(?:{_KEYS}\b\s*){{2,}}$")
 

@@ -277,9 +277,7 @@ def finish(
     return outcomes
 
 
-def parsed_documents(
-    contents: list[str], config: PipelineConfig
-) -> list[tuple[Any, list[Entity]]]:
+def parsed_documents(contents: list[str], config: PipelineConfig) -> list[tuple[Any, list[Entity]]]:
     """Return (spaCy Doc, entities) per content, cleaned and parsed as the stages do.
 
     For training and inspection: the language is not checked and nothing is published. Content

@@ -65,7 +65,13 @@ def ingest(paths: list[Path]) -> tuple[list[dict[str, Any]], list[str]]:
             row["notes"] = raw.get("notes", "")
             row["labeller"] = path.stem.split(".")[0]
             rows.append(row)
-    rows.sort(key=lambda r: (r["pool"], int(r["id"].rsplit("-", 1)[-1]) if r["pool"] == "agnews" else 0, r["id"]))
+    rows.sort(
+        key=lambda r: (
+            r["pool"],
+            int(r["id"].rsplit("-", 1)[-1]) if r["pool"] == "agnews" else 0,
+            r["id"],
+        )
+    )
     return rows, problems
 
 

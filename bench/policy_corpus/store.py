@@ -98,7 +98,9 @@ def _labels(path: Path) -> tuple[dict[str, Any], ...]:
 
 
 def load_items(
-    splits: Iterable[str] = ("train", "dev"), path: Path = LABELS, pools: Iterable[str] | None = None
+    splits: Iterable[str] = ("train", "dev"),
+    path: Path = LABELS,
+    pools: Iterable[str] | None = None,
 ) -> list[Item]:
     """Return the labelled items of the named splits (and pools), texts joined from ../shared."""
     wanted_splits = set(splits)

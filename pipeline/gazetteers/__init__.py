@@ -36,6 +36,9 @@ class Entry:
     keep: frozenset[str] = frozenset()
     next_words: dict[str, frozenset[str]] = field(default_factory=dict)
     country: str | None = None
+    kind: str | None = None  # "country" for countries
+    capital_of: str | None = None
+    agency: bool = False  # a wire agency (outlets)
 
     def needs_next(self, alias: str) -> frozenset[str]:
         """Return the words one of which must follow `alias` (empty: none needed)."""
@@ -58,6 +61,9 @@ def _entry(data: dict[str, Any], default_label: str) -> Entry:
         keep=frozenset(str(k) for k in data.get("keep", [])),
         next_words=next_words,
         country=str(country) if country else None,
+        kind=str(data["kind"]) if data.get("kind") else None,
+        capital_of=str(data["capital_of"]) if data.get("capital_of") else None,
+        agency=bool(data.get("agency", False)),
     )
 
 
@@ -76,3 +82,70 @@ def load_entries() -> tuple[Entry, ...]:
 def by_name() -> dict[tuple[str, str], Entry]:
     """Return the entries keyed by (label, canonical name)."""
     return {(e.label, e.name): e for e in load_entries()}
+
+
+def _tsv_rows(filename: str) -> list[list[str]]:
+    rows = []
+    for line in (HERE / filename).read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            rows.append(line.split("\t"))
+    return rows
+
+
+def _file_entries(filename: str) -> tuple[Entry, ...]:
+    label = FILES[filename]
+    lines = (HERE / filename).read_text(encoding="utf-8").splitlines()
+    return tuple(_entry(json.loads(line), label) for line in lines if line.strip())
+
+
+@lru_cache(maxsize=1)
+def countries() -> dict[str, str]:
+    """Return every name news uses for a country, lower case -> the country's canonical name.
+
+    Names and short forms ("U.S.", "Britain"), demonyms ("American", "British"), capitals and
+    seats of government that stand for it ("Moscow", "the Kremlin").
+    """
+    found: dict[str, str] = {}
+    for entry in _file_entries("places.jsonl"):
+        country = (
+            entry.name
+            if entry.kind == "country"
+            else entry.country
+            if entry.label == "NORP"
+            else entry.capital_of
+        )
+        if country:
+            for alias in (entry.name, *entry.aliases):
+                found.setdefault(alias.casefold(), country)
+    for seat, country in _tsv_rows("seats.tsv"):
+        found.setdefault(seat.casefold(), country)
+    return found
+
+
+@lru_cache(maxsize=1)
+def bodies() -> dict[str, str]:
+    """Return the names of international bodies and institutions, lower case -> canonical."""
+    return {
+        alias.casefold(): entry.name
+        for entry in _file_entries("organisations.jsonl")
+        for alias in (entry.name, *entry.aliases)
+    }
+
+
+@lru_cache(maxsize=1)
+def outlets() -> dict[str, tuple[str, bool]]:
+    """Return news outlets and agencies, lower case name -> (canonical name, is a wire agency)."""
+    found: dict[str, tuple[str, bool]] = {}
+    for entry in _file_entries("outlets.jsonl"):
+        for alias in (entry.name, *entry.aliases):
+            found.setdefault(alias.casefold(), (entry.name, entry.agency))
+            if not alias.casefold().startswith("the "):
+                found.setdefault("the " + alias.casefold(), (entry.name, entry.agency))
+    return found
+
+
+@lru_cache(maxsize=8)
+def titles(kind: str) -> frozenset[str]:
+    """Return the lower-case title words of one kind (head, modifier, person, honorific,
+    government, spokesperson), from titles.tsv."""
+    return frozenset(word for word, kinds in _tsv_rows("titles.tsv") if kind in kinds.split("|"))

@@ -83,7 +83,12 @@ def build() -> list[dict[str, Any]]:
     for country in countries:
         name = country["name"].strip()
         names, _ = extras.get(name, ([], []))
-        entry: dict[str, Any] = {"name": name, "label": "GPE", "aliases": _variants(name) + names}
+        entry: dict[str, Any] = {
+            "name": name,
+            "label": "GPE",
+            "aliases": _variants(name) + names,
+            "kind": "country",
+        }
         if name in KEEP_PERSON:
             entry["keep"] = ["PERSON", "ORG"]
         add(entry)
@@ -101,6 +106,9 @@ def build() -> list[dict[str, Any]]:
                 }
             )
     capitals = {c["capital"].strip() for c in countries if c["capital"].strip()}
+    capital_of = {
+        c["capital"].strip(): c["name"].strip() for c in countries if c["capital"].strip()
+    }
     cities = sorted(cache.get_cities().values(), key=lambda c: (-c["population"], c["name"]))
     names = [
         c["name"] for c in cities if c["population"] >= MIN_CITY_POPULATION or c["name"] in capitals
@@ -115,7 +123,7 @@ def build() -> list[dict[str, Any]]:
                 "label": "GPE",
                 "aliases": _variants(name) + spellings,
                 # A capital stands for its government ("Moscow said"), seldom for a club.
-                **({} if name in capitals else {"keep": CITY_KEEP}),
+                **({"capital_of": capital_of[name]} if name in capitals else {"keep": CITY_KEEP}),
             }
         )
     for state in sorted(cache.get_us_states().values(), key=lambda s: s["name"]):

@@ -10,13 +10,14 @@ Modules: lexicon (the words, as data), actors (who acts), attribution (on whose 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 
 from spacy.tokens import Doc, Span
 
 from pipeline.policy import arguments as args
-from pipeline.policy.candidates import Candidate, read_candidates
-from pipeline.policy.events import Event, EventBuilder
+from pipeline.policy.candidates import Candidate, DocReading, read_candidates
+from pipeline.policy.events import STATUS_RANK, Event, EventBuilder
 from pipeline.policy.features import candidate_features, document_words
 from pipeline.policy.mentions import Mention
 from pipeline.policy.model import PolicyModel, shipped_model
@@ -40,14 +41,23 @@ def detect_policy_changes(
     """Return the policy changes that `doc` reports, one per decision, in order of first mention.
 
     The parse layer reads every trigger as a candidate; the trained model (`model`, else the
-    shipped one) decides which report a decided change, and their status and direction. A
-    candidate the model rejects survives only as what the rules call it when that is not a
-    decided change (proposed, considered, signaled, unchanged), under the rules' own gates.
+    shipped one) scores each one, and the mentions of one decision are merged into an event. An
+    event is a decided change when its mentions together reach the model's threshold (each
+    mention is independent evidence: 1 - prod(1 - p)); its status and direction are the model's.
+    A candidate the model does not back survives only as what the rules call it when that is not
+    a decided change (proposed, considered, signaled, unchanged), under the rules' own gates.
     """
     model = model or shipped_model()
     reading = read_candidates(doc, entities)
+    events = decide_events(reading, model)
+    sents = [s.sent for s in reading.sentences]
+    return [_to_change(event, sents, article_id, model) for event in events]
+
+
+def decide_events(reading: DocReading, model: PolicyModel) -> list[Event]:
+    """Return the events of a document read for candidates, as the model decides them."""
     builder = EventBuilder(reading.actors.first_country)
-    words = document_words(doc)
+    words = document_words(reading.doc)
     for sentence in reading.sentences:
         attribution = sentence.attribution
         accepted = False
@@ -69,17 +79,61 @@ def detect_policy_changes(
             limits,
             args.beneficiary_name(subject),
         )
-    sents = [s.sent for s in reading.sentences]
-    return [_to_change(event, sents, article_id, model) for event in builder.finish()]
+    settled = (_settle(event, model) for event in builder.finish())
+    return [event for event in settled if event is not None]
+
+
+def event_score(event: Event) -> float:
+    """Return the probability that an event is a decided change, from its decided mentions."""
+    missing = 1.0
+    for mention in event.mentions:
+        if mention.decided and mention.score is not None:
+            missing *= 1.0 - mention.score
+    return 1.0 - missing
+
+
+def document_score(reading: DocReading, model: PolicyModel) -> float:
+    """Return the best event score of a document: what the threshold is compared with."""
+    builder_events = decide_events(reading, _untested(model))
+    return max((event_score(e) for e in builder_events), default=0.0)
+
+
+def _untested(model: PolicyModel) -> PolicyModel:
+    """Return `model` with a threshold of 0, so that every event keeps its score."""
+    return dataclasses.replace(model, threshold=0.0)
+
+
+def _settle(event: Event, model: PolicyModel) -> Event | None:
+    """Return the event as decided, with only what the rules back when the model does not."""
+    decided = [m for m in event.mentions if m.decided]
+    if not decided:
+        return event
+    if event_score(event) >= model.threshold:
+        best = max(decided, key=lambda m: m.score or 0.0)
+        event.status, event.direction = best.status, best.direction
+        return event
+    kept = [m for m in event.mentions if not m.decided]
+    if not kept:
+        return None
+    event.mentions = kept
+    event.sentences = {m.sent_index for m in kept}
+    event.status = max((m.status for m in kept), key=lambda s: STATUS_RANK[s])
+    return event
 
 
 def _decide(candidate: Candidate, model: PolicyModel, words: list[str]) -> Mention | None:
-    """Return the candidate's mention as the model decides it, or None when it is dropped."""
-    mention = candidate.mention
+    """Return the candidate's mention as the model decides it, or None when it is dropped.
+
+    A mention the model gives at least `model.floor` becomes evidence of a decided change (the
+    event it joins decides); below that it keeps the rules' reading if that is not a decided
+    status, else it is dropped.
+    """
     decision = model.decide(candidate_features(candidate, words))
+    mention = dataclasses.replace(candidate.mention, rules=list(candidate.mention.rules))
     mention.score = round(decision.change, 4)
-    if decision.accepted:
+    if decision.change >= model.floor:
         mention.decided = True
+        mention.rule_status = mention.status
         mention.status = PolicyStatus(decision.status)
         mention.direction = PolicyDirection(decision.direction)
         mention.rules.append(f"model:{model.name}")
@@ -132,9 +186,8 @@ def _highlights(event: Event) -> list[Highlight]:
 
 
 def _confidence(event: Event) -> float:
-    decided = [m.score for m in event.mentions if m.decided and m.score is not None]
-    if decided:
-        return round(max(decided), 2)
+    if any(m.decided for m in event.mentions):
+        return round(event_score(event), 2)
     score = 0.45
     score += 0.15 if event.actor.authority else 0.0
     score += 0.1 if any(m.rule_object for m in event.mentions) else 0.0

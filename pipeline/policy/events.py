@@ -18,7 +18,7 @@ from schemas import PolicyAction, PolicyDirection, PolicyStatus, Source
 
 S = PolicyStatus
 # Which status a merged event keeps: the furthest along, reversal first.
-_STATUS_RANK: dict[PolicyStatus, int] = {
+STATUS_RANK: dict[PolicyStatus, int] = {
     S.REVERSED: 9,
     S.ENACTED: 8,
     S.APPROVED: 7,
@@ -178,7 +178,7 @@ class EventBuilder:
         event.mentions.append(mention)
         event.sentences.add(mention.sent_index)
         event.add_sources(sources)
-        if _STATUS_RANK[mention.status] > _STATUS_RANK[event.status] and not anaphoric:
+        if STATUS_RANK[mention.status] > STATUS_RANK[event.status] and not anaphoric:
             event.status = mention.status
         event.beneficiary = event.beneficiary or mention.beneficiary
         event.person = event.person or mention.actor.person

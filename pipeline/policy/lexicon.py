@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from pipeline import gazetteers
 from schemas.policy import PolicyAction, PolicyDirection, PolicyStatus
 
 
@@ -241,8 +242,19 @@ NOMINAL_GOVERNORS: frozenset[str] = frozenset(
 NOMINAL_MODIFIERS: frozenset[str] = frozenset({"new", "revised", "tougher", "stricter", "partial"})
 # "change", "shift", "increase" and "cut" are everyday nouns; they need a policy word beside them.
 NOMINAL_NEEDS_POLICY_WORD: frozenset[str] = frozenset(
-    {"change", "shift", "adjustment", "increase", "hike", "cut", "reversal", "measure", "rule",
-     "order", "policy"}
+    {
+        "change",
+        "shift",
+        "adjustment",
+        "increase",
+        "hike",
+        "cut",
+        "reversal",
+        "measure",
+        "rule",
+        "order",
+        "policy",
+    }
 )
 POLICY_WORDS: frozenset[str] = frozenset(
     _words(
@@ -397,19 +409,16 @@ COMPANY_WORDS: frozenset[str] = frozenset(
         team"""
     )
 )
-# Titles that precede or follow a person's name.
-TITLES: frozenset[str] = frozenset(
-    _words(
-        """president vice prime minister chancellor secretary governor mayor king queen premier
-        senator representative rep. sen. gov. pres. gen. general chairman chairwoman chair
-        leader spokesman spokeswoman spokesperson press foreign defense defence finance interior
-        state attorney justice judge commissioner ambassador envoy director chief head deputy
-        sheikh mr. mrs. ms. dr. sir lord lady economics correspondent"""
-    )
+# Titles that precede or follow a person's name (pipeline/gazetteers/titles.tsv).
+TITLES: frozenset[str] = (
+    gazetteers.titles("head")
+    | gazetteers.titles("modifier")
+    | gazetteers.titles("honorific")
+    | gazetteers.titles("courtesy")
+    | frozenset({"gov", "gen.", "sen.", "rep.", "gov.", "pres.", "attorney"})
+    | frozenset(f"{t}." for t in gazetteers.titles("honorific"))
 )
-SPOKESPERSON_HEADS: frozenset[str] = frozenset(
-    {"spokesman", "spokeswoman", "spokesperson", "secretary", "aide", "adviser", "advisor"}
-)
+SPOKESPERSON_HEADS: frozenset[str] = gazetteers.titles("spokesperson")
 # Pronouns and anaphoric noun phrases that point back at an earlier actor or decision.
 ANAPHORIC_HEADS: frozenset[str] = frozenset(
     _words(
@@ -418,131 +427,12 @@ ANAPHORIC_HEADS: frozenset[str] = frozenset(
     )
 )
 
-# Countries by every name and demonym news uses for them (lower case -> canonical name).
-COUNTRIES: dict[str, str] = {
-    **dict.fromkeys(
-        [
-            "us",
-            "u.s.",
-            "u.s",
-            "usa",
-            "u.s.a.",
-            "united states",
-            "america",
-            "american",
-            "americans",
-            "united states of america",
-            "washington",
-        ],
-        "United States",
-    ),
-    **dict.fromkeys(
-        [
-            "uk",
-            "u.k.",
-            "britain",
-            "british",
-            "great britain",
-            "united kingdom",
-            "england",
-            "london",
-        ],
-        "United Kingdom",
-    ),
-    **dict.fromkeys(["germany", "german", "germans", "berlin"], "Germany"),
-    **dict.fromkeys(["france", "french", "paris"], "France"),
-    **dict.fromkeys(["russia", "russian", "russians", "moscow", "kremlin"], "Russia"),
-    **dict.fromkeys(["ukraine", "ukrainian", "ukrainians", "kyiv", "kiev"], "Ukraine"),
-    **dict.fromkeys(["china", "chinese", "beijing"], "China"),
-    **dict.fromkeys(["japan", "japanese", "tokyo"], "Japan"),
-    **dict.fromkeys(["india", "indian", "new delhi"], "India"),
-    **dict.fromkeys(["israel", "israeli", "israelis"], "Israel"),
-    **dict.fromkeys(["iran", "iranian", "tehran"], "Iran"),
-    **dict.fromkeys(["iraq", "iraqi", "baghdad"], "Iraq"),
-    **dict.fromkeys(["canada", "canadian", "ottawa"], "Canada"),
-    **dict.fromkeys(["australia", "australian", "canberra"], "Australia"),
-    **dict.fromkeys(["italy", "italian", "rome"], "Italy"),
-    **dict.fromkeys(["spain", "spanish", "madrid"], "Spain"),
-    **dict.fromkeys(["egypt", "egyptian", "cairo"], "Egypt"),
-    **dict.fromkeys(["nigeria", "nigerian", "abuja"], "Nigeria"),
-    **dict.fromkeys(["ireland", "irish", "dublin"], "Ireland"),
-    **dict.fromkeys(["panama", "panamanian"], "Panama"),
-    **dict.fromkeys(["cuba", "cuban", "havana"], "Cuba"),
-    **dict.fromkeys(["venezuela", "venezuelan", "caracas"], "Venezuela"),
-    **dict.fromkeys(["sudan", "sudanese", "khartoum"], "Sudan"),
-    **dict.fromkeys(["libya", "libyan", "tripoli"], "Libya"),
-    **dict.fromkeys(["nepal", "nepalese", "nepali", "kathmandu"], "Nepal"),
-    **dict.fromkeys(["chile", "chilean", "santiago"], "Chile"),
-    **dict.fromkeys(["taiwan", "taiwanese", "taipei"], "Taiwan"),
-    **dict.fromkeys(["pakistan", "pakistani", "islamabad"], "Pakistan"),
-    **dict.fromkeys(["korea", "south korea", "korean", "south korean", "seoul"], "South Korea"),
-    **dict.fromkeys(["north korea", "north korean", "pyongyang"], "North Korea"),
-    **dict.fromkeys(["brazil", "brazilian", "brasilia"], "Brazil"),
-    **dict.fromkeys(["mexico", "mexican"], "Mexico"),
-    **dict.fromkeys(["turkey", "turkish", "ankara"], "Turkey"),
-    **dict.fromkeys(["poland", "polish", "warsaw"], "Poland"),
-    **dict.fromkeys(["netherlands", "dutch", "the hague"], "Netherlands"),
-    **dict.fromkeys(["sweden", "swedish", "stockholm"], "Sweden"),
-    **dict.fromkeys(["switzerland", "swiss", "bern"], "Switzerland"),
-    **dict.fromkeys(["singapore", "singaporean"], "Singapore"),
-    **dict.fromkeys(["malaysia", "malaysian", "kuala lumpur"], "Malaysia"),
-    **dict.fromkeys(["indonesia", "indonesian", "jakarta"], "Indonesia"),
-    **dict.fromkeys(["zimbabwe", "zimbabwean", "harare"], "Zimbabwe"),
-    **dict.fromkeys(["south africa", "south african", "pretoria"], "South Africa"),
-    **dict.fromkeys(["saudi arabia", "saudi", "riyadh"], "Saudi Arabia"),
-    **dict.fromkeys(["syria", "syrian", "damascus"], "Syria"),
-    **dict.fromkeys(["afghanistan", "afghan", "kabul"], "Afghanistan"),
-    **dict.fromkeys(["belarus", "belarusian", "minsk"], "Belarus"),
-    **dict.fromkeys(["czech republic", "czech", "prague"], "Czech Republic"),
-    **dict.fromkeys(["greece", "greek", "athens"], "Greece"),
-    **dict.fromkeys(["bangladesh", "bangladeshi", "dhaka"], "Bangladesh"),
-}
-# Supranational bodies by short name (lower case -> canonical).
-BODIES: dict[str, str] = {
-    "un": "United Nations",
-    "u.n.": "United Nations",
-    "eu": "European Union",
-    "e.u.": "European Union",
-    "fed": "Federal Reserve",
-    "imf": "International Monetary Fund",
-    "wto": "World Trade Organization",
-    "nato": "NATO",
-    "iaea": "International Atomic Energy Agency",
-    "opec": "OPEC",
-}
-
-# News outlets and agencies (lower case -> (canonical, is_agency)).
-OUTLETS: dict[str, tuple[str, bool]] = {
-    "reuters": ("Reuters", True),
-    "ap": ("Associated Press", True),
-    "associated press": ("Associated Press", True),
-    "the associated press": ("Associated Press", True),
-    "afp": ("AFP", True),
-    "agence france-presse": ("AFP", True),
-    "xinhua": ("Xinhua", True),
-    "xinhuanet": ("Xinhua", True),
-    "interfax": ("Interfax", True),
-    "tass": ("TASS", True),
-    "dpa": ("dpa", True),
-    "bloomberg": ("Bloomberg", True),
-    "canadian press": ("Canadian Press", True),
-    "politico": ("Politico", False),
-    "guardian": ("The Guardian", False),
-    "the guardian": ("The Guardian", False),
-    "bbc": ("BBC", False),
-    "cnn": ("CNN", False),
-    "new york times": ("The New York Times", False),
-    "the new york times": ("The New York Times", False),
-    "washington post": ("The Washington Post", False),
-    "the washington post": ("The Washington Post", False),
-    "wall street journal": ("The Wall Street Journal", False),
-    "financial times": ("Financial Times", False),
-    "axios": ("Axios", False),
-    "ha'aretz": ("Haaretz", False),
-    "haaretz": ("Haaretz", False),
-    "daily mirror": ("Daily Mirror", False),
-    "usa today": ("USA Today", False),
-}
+# World knowledge comes from pipeline/gazetteers only: countries by every name, demonym and seat
+# news uses for them (lower case -> canonical), international bodies by short name, and news
+# outlets (lower case -> (canonical, is a wire agency)).
+COUNTRIES: dict[str, str] = gazetteers.countries()
+BODIES: dict[str, str] = gazetteers.bodies()
+OUTLETS: dict[str, tuple[str, bool]] = gazetteers.outlets()
 # Nouns that make a cited source anonymous ("three unnamed US officials", "a source").
 ANONYMOUS_WORDS: frozenset[str] = frozenset({"unnamed", "anonymous", "senior", "source", "sources"})
 OFFICIAL_HEADS: frozenset[str] = frozenset(
@@ -584,12 +474,7 @@ GOVERNMENT_HEADS: frozenset[str] = frozenset(
     )
 )
 # Titles that make a named person a rule-setter (a press secretary speaks; a minister decides).
-GOVERNMENT_TITLES: frozenset[str] = frozenset(
-    _words(
-        """president prime minister chancellor secretary governor mayor king queen premier senator
-        leader attorney commissioner ambassador sheikh emir sultan"""
-    )
-)
+GOVERNMENT_TITLES: frozenset[str] = gazetteers.titles("government")
 PRONOUNS: frozenset[str] = frozenset(
     {"he", "she", "it", "they", "we", "i", "you", "this", "that", "who", "which"}
 )

@@ -90,7 +90,8 @@ class Mention:
     anaphoric_subject: bool = False
     individual: bool = False  # a sanction aimed at one person is not a rule change
     score: float | None = None  # the model's probability that this reports a decided change
-    decided: bool = False  # the model accepted it as a decided change
+    decided: bool = False  # the model backs it as evidence of a decided change
+    rule_status: PolicyStatus | None = None  # what the rules said, before the model decided
 
 
 @lru_cache(maxsize=4)

@@ -97,6 +97,7 @@ class PolicyModel:
     status: LinearClassifier
     direction: LinearClassifier
     meta: dict[str, Any]
+    floor: float = 0.02  # a mention scored at least this counts as evidence of a decided change
 
     def decide(self, features: list[str]) -> Decision:
         """Return the decision for one candidate's features."""
@@ -122,6 +123,7 @@ class PolicyModel:
             status=LinearClassifier.from_json(data["status"]),
             direction=LinearClassifier.from_json(data["direction"]),
             meta=dict(data.get("meta", {})),
+            floor=float(data.get("floor", 0.02)),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -131,6 +133,7 @@ class PolicyModel:
             "version": self.version,
             "feature_version": FEATURE_VERSION,
             "threshold": self.threshold,
+            "floor": self.floor,
             "meta": self.meta,
             "change": self.change.to_json(),
             "status": self.status.to_json(),

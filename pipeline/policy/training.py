@@ -213,7 +213,7 @@ def train(
     say(f"{len(examples)} candidates")
     threshold = settings.threshold
     if threshold is None:
-        scored = cross_validated(docs, examples, settings, say)
+        scored = cross_validated(docs, readings, examples, settings, say)
         threshold = best_threshold(
             ((score, gold) for _, score, gold in scored), settings.prevalence
         )
@@ -240,22 +240,26 @@ def fold_of(doc_id: str, folds: int, seed: int) -> int:
 
 def cross_validated(
     docs: Sequence[LabelledDoc],
+    readings: Sequence[DocReading],
     examples: Sequence[Example],
     settings: TrainingSettings,
     say: Callable[[str], None] | None = None,
 ) -> list[tuple[str, float, bool]]:
-    """Return (document id, best out-of-fold candidate probability, gold) per document."""
+    """Return (document id, out-of-fold document score, gold) per document.
+
+    Each fold's documents are scored by a model fitted on the other folds, through the same
+    decision path as detection (`pipeline.policy.document_score`).
+    """
+    from pipeline.policy import document_score
+
     scored: list[tuple[str, float, bool]] = []
-    gold = {d.id: d.positive for d in docs}
     for fold in range(settings.folds):
         if say is not None:
             say(f"cross-validation fold {fold + 1}/{settings.folds}")
         held = {d.id for d in docs if fold_of(d.id, settings.folds, settings.seed) == fold}
         fitted = fit_classifiers([e for e in examples if e.doc_id not in held], settings)
         model = PolicyModel("cv", str(fold), 0.5, *fitted, meta={})
-        by_doc = doc_scores(model, [e for e in examples if e.doc_id in held])
-        for doc_id in sorted(held):
-            decisions = by_doc.get(doc_id, [])
-            top = max((d.change for d, _ in decisions), default=0.0)
-            scored.append((doc_id, top, gold[doc_id]))
+        for doc, reading in sorted(zip(docs, readings, strict=True), key=lambda p: p[0].id):
+            if doc.id in held:
+                scored.append((doc.id, document_score(reading, model), doc.positive))
     return scored

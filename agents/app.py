@@ -19,6 +19,7 @@ from agents.topics import Topics, declare_topics
 from newsflow.kafka import default_output_limits, max_output_bytes
 from newsflow.logs import quiet_repeats, redact_secrets
 from newsflow.settings import Settings
+from pipeline import policy
 from pipeline.outputs import OutputLimits
 
 log = logging.getLogger(__name__)
@@ -102,10 +103,17 @@ def create_app(settings: Settings, limits: OutputLimits | None = None) -> tuple[
     async def on_assigned(_: faust.App, assigned: set[Any], **__: Any) -> None:
         health.assigned(frozenset((tp.topic, tp.partition) for tp in assigned))
 
+    policy_model = ""
+    if config.runs(policy.STAGE):
+        info = policy.model_info()
+        policy_model = f"{info.name} {info.version}"
+
     def before_scrape() -> None:
         metrics.ready.set(int(health.readiness().ok))
         # The model version is known once the pool's children have loaded the model.
-        metrics.set_build_info(config.pipeline_version, config.spacy_model, pool.model_version)
+        metrics.set_build_info(
+            config.pipeline_version, config.spacy_model, pool.model_version, policy_model
+        )
 
     if settings.metrics_port:
         # First, so probes answer (not ready) while the pool is still loading the model.

@@ -216,14 +216,20 @@ class WorkerMetrics:
             self.end_to_end_latency.observe(max(0.0, now - started))
 
     def set_build_info(
-        self, pipeline_version: str, spacy_model: str, model_version: str | None
+        self,
+        pipeline_version: str,
+        spacy_model: str,
+        model_version: str | None,
+        policy_model: str = "",
     ) -> None:
-        """Publish the versions this worker runs (model_version: as the pool children loaded)."""
+        """Publish the versions this worker runs (model_version: as the pool children loaded;
+        policy_model: the trained policy model's name and version)."""
         self.build.info(
             {
                 "pipeline_version": pipeline_version,
                 "spacy_model": spacy_model,
                 "model_version": model_version or "",
+                "policy_model": policy_model,
             }
         )
 

@@ -29,7 +29,7 @@ from typing import Any
 
 import mode
 
-from pipeline import nlp
+from pipeline import nlp, policy
 from pipeline.config import PipelineConfig
 from pipeline.intake import Rejected
 from schemas import DeadLetterReason
@@ -78,6 +78,8 @@ def _warm_up(config: PipelineConfig, parent: int, deathsig: bool) -> None:
 def _load_model(config: PipelineConfig) -> None:
     if config.runs("entities") or config.runs("policy"):
         nlp.load_nlp(config.spacy_model)
+    if config.runs("policy"):
+        policy.shipped_model()
 
 
 def _model_version(config: PipelineConfig) -> str | None:

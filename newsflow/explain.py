@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.text import Text
 
-from schemas import EnrichedArticle, PolicyChange
+from schemas import EnrichedArticle, Evidence, EvidencePart, PolicyChange
 from schemas.policy import HighlightKind
 
 STYLES: dict[HighlightKind, str] = {
@@ -33,6 +33,12 @@ def _header(index: int, change: PolicyChange) -> Text:
     header.append(actor, style=STYLES[HighlightKind.ACTOR])
     header.append(f"  {change.action.value} / {change.direction.value} / {change.status.value}")
     header.append(f"  confidence {change.confidence:.2f}", style="dim")
+    if change.decision is not None:
+        verdict = "accepted" if change.decision.score >= change.decision.threshold else "below"
+        header.append(
+            f"  model {change.decision.score:.2f} ({verdict} {change.decision.threshold:.2f})",
+            style="dim",
+        )
     return header
 
 
@@ -49,13 +55,15 @@ def _details(change: PolicyChange) -> list[Text]:
     return [Text(f"    {label}: ", style="dim") + Text(value) for label, value in rows if value]
 
 
-def _sentence(change: PolicyChange, start: int, end: int, text: str) -> Text:
+def _sentence(change: PolicyChange, evidence: Evidence) -> Text:
     """Return one evidence sentence with the change's highlights that fall inside it styled."""
-    rendered = Text(text)
+    start, end = evidence.start, evidence.end
+    rendered = Text(evidence.text)
     for highlight in change.highlights:
-        if start <= highlight.start and highlight.end <= end:
+        if highlight.part is evidence.part and start <= highlight.start and highlight.end <= end:
             rendered.stylize(STYLES[highlight.kind], highlight.start - start, highlight.end - start)
-    return Text("    > ") + rendered
+    prefix = "    > (headline) " if evidence.part is EvidencePart.TITLE else "    > "
+    return Text(prefix) + rendered
 
 
 def render_explanation(article: EnrichedArticle, console: Console) -> None:
@@ -72,4 +80,4 @@ def render_explanation(article: EnrichedArticle, console: Console) -> None:
         for line in _details(change):
             console.print(line)
         for evidence in change.evidence:
-            console.print(_sentence(change, evidence.start, evidence.end, evidence.text))
+            console.print(_sentence(change, evidence))

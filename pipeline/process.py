@@ -31,6 +31,7 @@ from schemas import (
     DeadLetterReason,
     EnrichedArticle,
     Entity,
+    EvidencePart,
     ModelInfo,
     Origin,
     PolicyChange,
@@ -39,6 +40,7 @@ from schemas import (
 )
 
 NLP_STAGE = "nlp"
+HEADLINE_BREAK = "\n\n"  # between a separately given headline and the body, as the NLP reads it
 DEDUPE_STAGE = "dedupe"
 
 # Where a long text may be cut, best first: a paragraph break, a sentence end, any whitespace.
@@ -97,7 +99,57 @@ def analysis_prefix(text: str, max_chars: int) -> str:
     return text[:max_chars]
 
 
-def _analyze_doc(doc: Any, article_id: str, config: PipelineConfig) -> dict[str, Any]:
+def headline_prefix(title: str | None, text: str) -> str:
+    """Return what to put before `text` so the NLP reads the headline too ("" when it need not).
+
+    A title given apart from the body (feeds, RSS items, front matter) is read as the text's
+    first paragraph, unless the body already starts with it.
+    """
+    if not title or not title.strip():
+        return ""
+    squash = " ".join(title.split()).casefold()
+    if " ".join(text[: len(title) + 16].split()).casefold().startswith(squash):
+        return ""
+    return " ".join(title.split()) + HEADLINE_BREAK
+
+
+def _body_only(found: list[Entity], shift: int) -> list[Entity]:
+    """Return the entities with mention offsets into the body (headline mentions dropped)."""
+    if not shift:
+        return found
+    kept = []
+    for entity in found:
+        mentions = [
+            m.model_copy(update={"start": m.start - shift, "end": m.end - shift})
+            for m in entity.mentions
+            if m.start >= shift
+        ]
+        if mentions:
+            kept.append(entity.model_copy(update={"mentions": mentions}))
+    return kept
+
+
+def _in_parts(change: PolicyChange, shift: int) -> PolicyChange:
+    """Return `change` with evidence and highlights as offsets into the title or the body."""
+    if not shift:
+        return change
+
+    def place(item: Any) -> Any:
+        if item.start < shift:
+            return item.model_copy(update={"part": EvidencePart.TITLE})
+        return item.model_copy(update={"start": item.start - shift, "end": item.end - shift})
+
+    return change.model_copy(
+        update={
+            "evidence": [place(e) for e in change.evidence],
+            "highlights": [place(h) for h in change.highlights],
+        }
+    )
+
+
+def _analyze_doc(
+    doc: Any, article_id: str, config: PipelineConfig, headline_chars: int = 0
+) -> dict[str, Any]:
     timings: dict[str, float] = {}
     found: list[Entity] = []
     changes: list[PolicyChange] = []
@@ -110,8 +162,9 @@ def _analyze_doc(doc: Any, article_id: str, config: PipelineConfig) -> dict[str,
         changes = policy.detect_policy_changes(doc, found, article_id)
         timings[policy.STAGE] = time.perf_counter() - started
     return {
-        "entities": [e.model_dump(mode="json") for e in found],
-        "policy_changes": [c.model_dump(mode="json") for c in changes],
+        "policy_model": policy.model_info().model_dump() if config.runs(policy.STAGE) else None,
+        "entities": [e.model_dump(mode="json") for e in _body_only(found, headline_chars)],
+        "policy_changes": [_in_parts(c, headline_chars).model_dump(mode="json") for c in changes],
         "timings": timings,
     }
 
@@ -122,7 +175,7 @@ def analyze_many(requests: list[dict[str, str]], config: PipelineConfig) -> list
         return []
     model = nlp.load_nlp(config.spacy_model)
     info = nlp.model_info(model).model_dump()
-    texts = [r["text"] for r in requests]
+    texts = [r.get("headline", "") + r["text"] for r in requests]
     started = time.perf_counter()
     try:
         docs: list[Any] = list(model.pipe(texts, batch_size=config.nlp_batch_size))
@@ -142,7 +195,8 @@ def analyze_many(requests: list[dict[str, str]], config: PipelineConfig) -> list
             results.append({"rejected": doc.as_dict()})
             continue
         try:
-            result = _analyze_doc(doc, request["article_id"], config)
+            headline = len(request.get("headline", ""))
+            result = _analyze_doc(doc, request["article_id"], config, headline)
         except Exception as exc:
             results.append({"rejected": _rejected(exc, "analysis").as_dict()})
             continue
@@ -234,6 +288,7 @@ def _plan_one(
         request = {
             "article_id": raw.id,
             "text": analysis_prefix(cleaned.text, config.nlp_max_chars),
+            "headline": headline_prefix(cleaned.title, cleaned.text),
         }
     plan.cleaned.append(cleaned)
     plan.clean_seconds.append(seconds)
@@ -322,6 +377,9 @@ def _event(
         processing=Processing(
             pipeline_version=config.pipeline_version,
             model=ModelInfo.model_validate(model) if model else None,
+            policy_model=ModelInfo.model_validate(analysis["policy_model"])
+            if analysis.get("policy_model")
+            else None,
             stages=stages,
             skipped=plan.skipped[index],
             analysed_chars=plan.analysed_chars.get(index),

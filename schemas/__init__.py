@@ -18,6 +18,7 @@ from schemas.entities import Entity, EntityType, Mention, Role
 from schemas.policy import (
     Actor,
     Evidence,
+    EvidencePart,
     Highlight,
     HighlightKind,
     PolicyAction,
@@ -38,6 +39,7 @@ __all__ = [
     "Entity",
     "EntityType",
     "Evidence",
+    "EvidencePart",
     "Highlight",
     "HighlightKind",
     "Mention",

@@ -16,7 +16,7 @@ from schemas.entities import Entity
 from schemas.policy import PolicyChange
 
 RAW_SCHEMA_VERSION = 1
-ENRICHED_SCHEMA_VERSION = 1
+ENRICHED_SCHEMA_VERSION = 2
 MAX_ID_CHARS = 256
 
 
@@ -164,6 +164,9 @@ class Processing(BaseModel):
 
     pipeline_version: str
     model: ModelInfo | None = None
+    policy_model: ModelInfo | None = Field(
+        default=None, description="The trained policy-change model, when the policy stage ran."
+    )
     stages: dict[str, float] = Field(
         default_factory=dict, description="Stage name -> wall time in seconds."
     )

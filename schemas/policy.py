@@ -105,8 +105,16 @@ class HighlightKind(StrEnum):
     SOURCE = "source"
 
 
+class EvidencePart(StrEnum):
+    """Which part of the article a piece of evidence comes from."""
+
+    BODY = "body"
+    TITLE = "title"
+
+
 class Highlight(BaseModel):
-    """A piece of the clean text that a detection rule used: `clean_text[start:end] == text`."""
+    """A piece of the text that a detection rule used: `clean_text[start:end] == text` (body),
+    `title[start:end] == text` (headline)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -114,6 +122,7 @@ class Highlight(BaseModel):
     text: str
     start: int = Field(ge=0)
     end: int = Field(ge=0)
+    part: EvidencePart = EvidencePart.BODY
 
 
 class Actor(BaseModel):
@@ -132,13 +141,6 @@ class Source(BaseModel):
 
     name: str
     kind: SourceKind
-
-
-class EvidencePart(StrEnum):
-    """Which part of the article a piece of evidence comes from."""
-
-    BODY = "body"
-    TITLE = "title"
 
 
 class Evidence(BaseModel):

@@ -4,7 +4,8 @@
 
 Each pool is split into strata by how many distinct policy cues (a rule word, a rule-setter, a
 decision verb) an item's title and lead carry: the strongly cued items hold most positives and hard
-negatives, the weakly cued ones the borderline, the rest is plain news, the easy negatives a firehose
+negatives, the weakly cued ones the borderline, the rest is plain news, the easy negatives a
+firehose
 is mostly made of. Each stratum is sampled at a fixed size (`PLAN`). A second round (`--flagged`)
 draws from the items a detector flagged as reporting a change (the rules of commit 847265f on
 both pools, and for AG News also a first trained model at p >= 0.15 and the strongly cued items
@@ -31,7 +32,7 @@ LEAD_WORDS = 110
 LEAD_PARAGRAPHS = 4
 SEED = 20261201
 
-# Cues of rule-making in news English; broad on purpose (this picks what to label, it decides nothing).
+# Cues of rule-making in news English; broad on purpose (this picks what to label, decides nothing).
 POLICY_CUE = re.compile(
     r"\b(ban(s|ned|ning)?|allow(s|ed|ing)?|permit(s|ted)?|approv\w*|authori[sz]\w*|legali[sz]\w*|"
     r"law(s|maker\w*)?|rules?|ruling|regulat\w*|tariffs?|sanction\w*|lift(s|ed|ing)?|eas(e|es|ed|ing)|"
@@ -59,7 +60,7 @@ def read_pool(path: Path) -> Iterator[dict[str, Any]]:
 
 
 def lead_end(text: str) -> int:
-    """Return the end offset of the lead: the first paragraphs up to LEAD_WORDS / LEAD_PARAGRAPHS."""
+    """Return where the lead ends: the first paragraphs, up to LEAD_WORDS or LEAD_PARAGRAPHS."""
     end = 0
     words = 0
     for count, match in enumerate(re.finditer(r"[^\n]+(?:\n(?!\n)[^\n]*)*", text), start=1):

@@ -31,7 +31,7 @@ def digest(ids: list[str]) -> str:
 
 
 def draw_splits(drawn: list[dict[str, Any]], seen: set[str], seed: int = SEED) -> dict[str, Any]:
-    """Return {split: [ids]} with each (pool, stratum) cell divided by SHARES, seen items in train."""
+    """Return {split: [ids]}: each (pool, stratum) cell divided by SHARES, seen items in train."""
     rng = random.Random(f"{seed}:splits")
     cells: dict[tuple[str, str], list[str]] = defaultdict(list)
     for row in drawn:

@@ -29,6 +29,21 @@ class ActorRef:
     anaphoric: bool = False
 
 
+def is_actor_name(name: str | None) -> bool:
+    """Return whether `name` can name a rule-setter: not a rule, deal, document, outlet or crowd."""
+    if not name or name == "unknown":
+        return False
+    if canonical_country(name) or name.casefold() in lex.BODIES:
+        return True
+    words = [w.strip(".,'’").casefold() for w in name.split()]
+    words = [w for w in words if w]
+    if not words or any(ch.isdigit() for ch in words[0]) or words[0] in ("$", "€", "£"):
+        return False
+    if name.casefold() in lex.OUTLETS or strip_article(name).casefold() in lex.OUTLETS:
+        return False
+    return words[-1] not in lex.NOT_ACTOR_HEADS and words[-1].rstrip("s") not in lex.RULE_NOUNS
+
+
 def canonical_country(text: str) -> str | None:
     """Return the canonical country for a name or demonym ("U.S.", "British"), else None."""
     key = text.strip().removesuffix("’s").removesuffix("'s").strip().casefold()
@@ -64,6 +79,7 @@ class DocActors:
             for mention in entity.mentions:
                 for char in range(mention.start, mention.end):
                     self._by_char.setdefault(char, entity)
+        self.entities = entities
         self.person_country: dict[str, str] = {}
         self._surnames: dict[str, str] = {}
         self.first_country: str | None = None
@@ -88,6 +104,40 @@ class DocActors:
             country = self._country_in(_left_np(token), exclude=token)
             if country:
                 self.person_country.setdefault(name, country)
+
+    def rule_setters(self) -> list[ActorRef]:
+        """Return the rule-setters the document names, in order of first mention.
+
+        Organisations that are authorities by name, countries, and people whose title is an
+        office of government: where to look when a change's own sentence names no actor.
+        """
+        found: list[tuple[int, ActorRef]] = []
+        for entity in self.entities:
+            position = entity.mentions[0].start if entity.mentions else entity.first_position
+            if entity.type is EntityType.ORG and self._authority_name(entity.name):
+                name = lex.BODIES.get(entity.name.casefold(), entity.name)
+                found.append((position, ActorRef(name, authority=True)))
+            elif entity.type is EntityType.GPE and canonical_country(entity.name):
+                found.append((position, ActorRef(canonical_country(entity.name), authority=True)))
+            elif entity.type is EntityType.PERSON and any(
+                set(role.title.casefold().split()) & lex.GOVERNMENT_TITLES for role in entity.roles
+            ):
+                country = self.person_country.get(entity.name)
+                found.append(
+                    (position, ActorRef(country or entity.name, entity.name, authority=True))
+                )
+        return [actor for _, actor in sorted(found, key=lambda p: p[0])]
+
+    @staticmethod
+    def _authority_name(name: str) -> bool:
+        words = {w.strip(".,").casefold() for w in name.split()}
+        if name.casefold() in lex.OUTLETS or words & lex.COMPANY_WORDS:
+            return False
+        return (
+            name.casefold() in lex.AUTHORITY_NAMES
+            or name.casefold() in lex.BODIES
+            or bool(words & lex.AUTHORITY_NAME_WORDS)
+        )
 
     def entity_for(self, token: Token) -> Entity | None:
         """Return the document entity one of whose mentions covers `token`, if any."""
@@ -143,6 +193,9 @@ class DocActors:
         if country or token.ent_type_ == "GPE":
             name = country or self._place_name(token)
             return ActorRef(name, authority=True)
+        chamber = self._chamber_of(token, np)
+        if chamber is not None:
+            return chamber
         if token.ent_type_ == "NORP":
             return ActorRef(canonical_country(token.text) or token.text, authority=False)
         if self.looks_like_person(token):
@@ -151,6 +204,27 @@ class DocActors:
         if token.ent_type_ == "ORG" or (entity is not None and entity.type is EntityType.ORG):
             return self._org_actor(token, np, entity)
         return self._noun_actor(token, np)
+
+    def _chamber_of(self, token: Token, np: list[Token]) -> ActorRef | None:
+        """Return the chamber "Senate Republicans" or "House lawmakers" act as, if any."""
+        if token.lower_ not in lex.CHAMBER_MEMBERS:
+            return None
+        chamber = next((t for t in np if t.lower_ in lex.CHAMBERS and t is not token), None)
+        if chamber is None:
+            return None
+        place = self._place_in([t for t in np if t.i < chamber.i])
+        name = chamber.text.capitalize() if chamber.is_lower else chamber.text
+        return ActorRef(f"{place} {name}" if place else name, authority=True)
+
+    def _place_in(self, tokens: list[Token]) -> str | None:
+        """Return the place (country, state, city) named among `tokens`, if any."""
+        country = self._country_in(tokens)
+        if country:
+            return country
+        for token in tokens:
+            if token.ent_type_ == "GPE":
+                return self._place_name(token)
+        return None
 
     def _place_name(self, token: Token) -> str:
         entity = self.entity_for(token)
@@ -176,12 +250,46 @@ class DocActors:
         authority = name.casefold() in lex.AUTHORITY_NAMES or bool(words & lex.AUTHORITY_NAME_WORDS)
         company = bool(words & lex.COMPANY_WORDS) and not authority
         outside = [t for t in np if span is None or not span.start <= t.i < span.end]
-        country = self._country_in(outside)
-        if country and canonical_country(name.split()[0]) is None:
-            name = f"{country} {name}"
+        place = self._place_in(outside)
+        if place and canonical_country(name.split()[0]) is None and place not in name:
+            name = f"{place} {name}"
         return ActorRef(name, authority=authority, company=company)
 
+    def _generic_referent(self, token: Token, np: list[Token]) -> ActorRef | None:
+        """Return what "the state", "the country" or "the agency" refers back to, if named.
+
+        The nearest earlier mention of the right kind: a place that is not a country for a
+        state, province or city; a country for a country, nation or government; an authority
+        organisation for an agency, regulator or commission.
+        """
+        kind = lex.GENERIC_REFERENTS.get(token.lemma_.casefold())
+        if kind is None or any(t.pos_ == "PROPN" for t in np):
+            return None
+        if not any(c.dep_ == "det" and c.lower_ in ("the", "this", "that") for c in token.children):
+            return None
+        best: tuple[int, str] | None = None
+        for entity in self.entities:
+            for mention in entity.mentions:
+                if mention.start >= token.idx or (best and mention.start <= best[0]):
+                    continue
+                country = canonical_country(entity.name)
+                fits = (
+                    (kind == "place" and entity.type is EntityType.GPE and not country)
+                    or (kind == "country" and country is not None)
+                    or (
+                        kind == "body"
+                        and entity.type is EntityType.ORG
+                        and self._authority_name(entity.name)
+                    )
+                )
+                if fits:
+                    best = (mention.start, country or entity.name)
+        return ActorRef(best[1], authority=True) if best else None
+
     def _noun_actor(self, token: Token, np: list[Token]) -> ActorRef:
+        referent = self._generic_referent(token, np)
+        if referent is not None:
+            return referent
         lemma = token.lemma_.casefold()
         possessor = next((c for c in token.children if c.dep_ == "poss"), None)
         person = None

@@ -10,6 +10,8 @@ words (`d:`) are added to each candidate, so that what an article is about weigh
 
 from __future__ import annotations
 
+import itertools
+
 from spacy.tokens import Doc, Token
 
 from pipeline.policy.candidates import Candidate
@@ -115,7 +117,7 @@ def _lexical(candidate: Candidate, add: list[str]) -> None:
     window = [_word(t) for t in doc[lo:hi] if not t.is_space]
     for word in window:
         add.append(f"win:{word}")
-    for left, right in zip(window, window[1:], strict=False):
+    for left, right in itertools.pairwise(window):
         add.append(f"bi:{left}_{right}")
     if mention.object is not None:
         head = doc.char_span(mention.object.start, mention.object.end, alignment_mode="expand")

@@ -287,13 +287,13 @@ GOVERNOR_STATUS: dict[str, PolicyStatus] = {
     **dict.fromkeys(
         _words(
             """consider weigh mull debate discuss review study explore contemplate examine eye
-            expect hope wonder"""
+            expect hope wonder look"""
         ),
         S.CONSIDERED,
     ),
     **dict.fromkeys(["hint", "signal", "indicate"], S.SIGNALED),
     **dict.fromkeys(
-        ["refuse", "reject", "decline", "resist", "oppose", "retain", "maintain", "keep"],
+        ["refuse", "reject", "decline", "resist", "oppose", "retain", "maintain", "keep", "uphold"],
         S.UNCHANGED,
     ),
 }
@@ -311,9 +311,10 @@ NOUN_GOVERNOR_STATUS: dict[str, PolicyStatus] = {
 # Adjectives that hedge the whole clause: "leery of approving", "due to vote".
 HEDGING_ADJECTIVES: dict[str, PolicyStatus] = {
     **dict.fromkeys(
-        ["leery", "wary", "reluctant", "due", "likely", "unlikely", "possible"], S.CONSIDERED
+        ["leery", "wary", "reluctant", "due", "likely", "unlikely", "possible", "poised", "poise"],
+        S.CONSIDERED,
     ),
-    **dict.fromkeys(["poised", "set", "ready"], S.ANNOUNCED),
+    **dict.fromkeys(["set", "ready"], S.ANNOUNCED),
 }
 MODAL_STATUS: dict[str, PolicyStatus] = {
     **dict.fromkeys(["may", "might", "could", "would", "should"], S.CONSIDERED),
@@ -346,6 +347,20 @@ UNCHANGED_PHRASES: tuple[str, ...] = (
     "left rates",
     "on hold",
     "will never",
+    "no change in",
+    "deadline to pass",
+    "allowed to expire",
+    "allowed to lapse",
+    "let it expire",
+)
+# Sentence-level phrases that say a plan is only put forward ("sent to the council for review").
+PROPOSED_PHRASES: tuple[str, ...] = ("for review", "for consideration", "for public comment")
+# A bill or draft that a verb only puts forward is a proposal, whoever puts it.
+TABLED_NOUNS: frozenset[str] = frozenset(
+    _words("bill legislation amendment draft proposal measure resolution")
+)
+TABLING_VERBS: frozenset[str] = frozenset(
+    _words("unveil introduce file draft submit table propose")
 )
 # Lemmas of verbs that put a clause under someone else's word (reported speech).
 REPORTING_VERBS: frozenset[str] = frozenset(
@@ -440,6 +455,37 @@ OFFICIAL_HEADS: frozenset[str] = frozenset(
 )
 DOCUMENT_HEADS: frozenset[str] = frozenset(
     {"document", "documents", "filing", "filings", "memo", "report", "statement"}
+)
+# Heads of noun phrases that never make a change, though a parse may put them in the actor's
+# place: the rule itself ("New rules take effect"), a deal, a document, the affected ("businesses
+# reopen"), critics and commentators.
+NOT_ACTOR_HEADS: frozenset[str] = (
+    RULE_NOUNS
+    | DOCUMENT_HEADS
+    | frozenset(
+        _words(
+            """deal merger takeover bid plan proposal move decision step change package budget
+            group groups business businesses company companies people residents critics
+            opponents supporters advocates activists protesters voters experts analysts
+            observers economists investors consumers customers users students parents workers
+            patients immigrants migrants refugees republicans democrats liberals conservatives
+            states cities countries nations governments justices judges officials it this that
+            these those which who"""
+        )
+    )
+)
+# Generic heads that refer back to a named place or body ("the state" -> Texas).
+GENERIC_REFERENTS: dict[str, str] = {
+    **dict.fromkeys(_words("state province city county region municipality"), "place"),
+    **dict.fromkeys(_words("country nation government"), "country"),
+    **dict.fromkeys(_words("agency regulator commission watchdog authority"), "body"),
+}
+# Members of a chamber: "Senate Republicans" act as the Senate.
+CHAMBER_MEMBERS: frozenset[str] = frozenset(
+    _words("republicans democrats gop lawmakers legislators members senators representatives")
+)
+CHAMBERS: frozenset[str] = frozenset(
+    _words("senate house congress assembly parliament legislature council chamber")
 )
 
 # A rule named as against something restricts it: "an anti-doping programme", "anti-terror laws".

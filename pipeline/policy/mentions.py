@@ -92,6 +92,7 @@ class Mention:
     score: float | None = None  # the model's probability that this reports a decided change
     decided: bool = False  # the model backs it as evidence of a decided change
     rule_status: PolicyStatus | None = None  # what the rules said, before the model decided
+    derived_direction: bool = False  # the rules read the direction from what the rule does
 
 
 @lru_cache(maxsize=4)
@@ -137,6 +138,8 @@ def _modal_status(token: Token) -> tuple[PolicyStatus | None, bool]:
     for child in token.children:
         if child.dep_ == "neg":
             negated = True
+        elif child.dep_ == "mark" and child.lower_ in ("whether", "if"):  # "decide whether to"
+            status = status or S.CONSIDERED
         elif child.dep_ in ("aux", "auxpass") and child.lower_ in lex.MODAL_STATUS:
             status = status or lex.MODAL_STATUS[child.lower_]
         elif child.dep_ == "aux" and child.lower_ in ("ca", "wo"):  # ca n't, wo n't
@@ -241,11 +244,14 @@ def _nominal_agent(noun: Token) -> Token | None:
 
 
 def _background(token: Token) -> bool:
-    """Return whether `token` sits in a "since ..." clause: history, not news."""
+    """Return whether `token` sits in a "since ..." clause or is dated "... years ago": history."""
+    holders = [token, *token.ancestors][:4]
+    if any(c.lower_ == "since" and c.dep_ in ("mark", "prep") for h in holders for c in h.children):
+        return True
     return any(
-        c.lower_ == "since" and c.dep_ in ("mark", "prep")
-        for holder in [token, *token.ancestors][:4]
-        for c in holder.children
+        t.lower_ == "ago" and any(u.lemma_ in ("year", "decade", "month") for u in t.subtree)
+        for t in token.subtree
+        if t.dep_ == "advmod"
     )
 
 
@@ -373,6 +379,8 @@ class MentionReader:
         text = sent.text.casefold()
         if walk.negated or any(p in text for p in lex.UNCHANGED_PHRASES):
             return S.UNCHANGED
+        if any(p in text for p in lex.PROPOSED_PHRASES):
+            return S.PROPOSED
         status = walk.status
         if spec.status is S.REVERSED and status in (None, S.ENACTED, S.ANNOUNCED, S.APPROVED):
             status = S.REVERSED
@@ -432,6 +440,9 @@ class MentionReader:
             if undone is not None and undone.direction in _OPPOSITE:
                 direction = _OPPOSITE[undone.direction]
         status = self._status(spec, token, walk, sent, attribution)
+        tabled = head is not None and head.lemma_.casefold() in lex.TABLED_NOUNS
+        if tabled and token.lemma_.casefold() in lex.TABLING_VERBS and status is not S.UNCHANGED:
+            status = S.PROPOSED  # "unveiled a bill", "introduced legislation"
         if walk.negated and spec.action is PolicyAction.PERMIT:
             action, direction = PolicyAction.BAN, PolicyDirection.TIGHTEN
         bene = args.beneficiary(token, inner)
@@ -467,6 +478,7 @@ class MentionReader:
             negated=walk.negated,
             anaphoric_subject=anaphoric,
             individual=individual,
+            derived_direction=direction is not spec.direction,
         )
 
     def _content_trigger(
@@ -553,7 +565,9 @@ class MentionReader:
         )
         status = self._status(spec, token, walk, sent, attribution)
         drafted = [m for m in modifiers if lex.NOUN_GOVERNOR_STATUS.get(m) is S.PROPOSED]
-        if drafted and status is not S.UNCHANGED:
+        if any(c.dep_ == "det" and c.lower_ == "no" for c in token.children):
+            status = S.UNCHANGED  # "no change in the position"
+        elif (drafted or self._tabled(token)) and status is not S.UNCHANGED:
             status = S.PROPOSED
         if (
             governed
@@ -582,6 +596,17 @@ class MentionReader:
             rules=[f"nominal:{token.lower_}", *walk.rules],
             negated=walk.negated,
             anaphoric_subject=anaphoric,
+            derived_direction=direction is not spec.direction,
+        )
+
+    @staticmethod
+    def _tabled(noun: Token) -> bool:
+        """Return whether a bill is only put forward ("unveiled a bill", "introduced a measure")."""
+        head = noun.head if noun.dep_ in ("dobj", "nsubjpass") else None
+        return (
+            noun.lemma_.casefold() in lex.TABLED_NOUNS
+            and head is not None
+            and head.lemma_.casefold() in lex.TABLING_VERBS
         )
 
     def _permission(

@@ -1,4 +1,4 @@
-"""The trained decision: for each candidate, is a rule change reported, with which status and direction.
+"""The trained decision: for each candidate, is a rule change reported, its status and direction.
 
 The model is three linear classifiers over `features.candidate_features` (trained with
 scikit-learn by `pipeline.policy.training`, `make train-policy`): `change` (binary: the candidate

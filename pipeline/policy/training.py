@@ -3,8 +3,9 @@
 Labels are per document (does it report a decided change; its status and direction) with the
 evidence sentences of its changes. A candidate is a positive example of `change` when its document
 is positive and its sentence is one of the evidence sentences, a negative example otherwise
-(positive documents without evidence give no `change` examples); `status` and `direction` learn
-from the candidates of a positive document's first (main) evidence sentence. The classifiers are
+(positive documents without evidence give no `change` examples); `direction` learns from the
+candidates of every evidence sentence, `status` from those of the first (main) one. The
+classifiers are
 scikit-learn's logistic regression (deterministic for the same data), exported as the plain
 weights `pipeline.policy.model` reads. scikit-learn is needed here only, not to run the model.
 """
@@ -64,8 +65,17 @@ class TrainingSettings:
     seed: int = 20261201
 
 
+_STOP = frozenset(
+    re.findall(
+        r"\w+",
+        """a an the of to in on at by for from with and or but as is are was were be been has have
+        had it its that this which who said says""",
+    )
+)
+
+
 def _words(text: str) -> set[str]:
-    return {w.casefold() for w in _WORD.findall(text)}
+    return {w.casefold() for w in _WORD.findall(text)} - _STOP
 
 
 def matches_evidence(sentence: str, evidence: str) -> bool:
@@ -95,9 +105,10 @@ def examples_of(doc: LabelledDoc, reading: DocReading) -> list[Example]:
             change = None
         else:
             change = int(any(matches_evidence(text, e) for e in doc.evidence))
+            if change:  # a document's evidence sentences tell one change, mostly
+                direction = doc.direction if doc.direction in DIRECTIONS else None
             if change and matches_evidence(text, doc.evidence[0]):
                 status = doc.status if doc.status in POSITIVE_STATUSES else None
-                direction = doc.direction if doc.direction in DIRECTIONS else None
         features = candidate_features(candidate, words)
         examples.append(Example(doc.id, features, change, status, direction))
     return examples

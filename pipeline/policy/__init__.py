@@ -206,7 +206,8 @@ def _evidence(sent: Span) -> Evidence:
     tokens = [t for t in sent if not t.is_space]
     start = tokens[0].idx if tokens else sent.start_char
     end = tokens[-1].idx + len(tokens[-1].text) if tokens else sent.end_char
-    return Evidence(text=sent.doc.text[start:end], start=start, end=end)
+    text = sent.doc[tokens[0].i : tokens[-1].i + 1].text if tokens else sent.text
+    return Evidence(text=text, start=start, end=end)
 
 
 def _scope(event: Event) -> str | None:

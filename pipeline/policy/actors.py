@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from spacy.tokens import Doc, Token
+from spacy.tokens import Doc, Span, Token
 
 from pipeline.policy import lexicon as lex
 from schemas import Entity, EntityType
@@ -27,6 +27,20 @@ class ActorRef:
     authority: bool = False
     company: bool = False
     anaphoric: bool = False
+
+
+def entity_span(token: Token) -> Span | None:
+    """Return the named-entity span `token` is part of, if any (without scanning `doc.ents`)."""
+    if not token.ent_type_:
+        return None
+    doc = token.doc
+    start = token.i
+    while start > 0 and doc[start].ent_iob_ == "I":
+        start -= 1
+    end = token.i + 1
+    while end < len(doc) and doc[end].ent_iob_ == "I":
+        end += 1
+    return doc[start:end]
 
 
 def is_actor_name(name: str | None) -> bool:
@@ -230,7 +244,7 @@ class DocActors:
         entity = self.entity_for(token)
         if entity is not None and entity.type in (EntityType.GPE, EntityType.LOC):
             return entity.name
-        span = next((e for e in self.doc.ents if e.start <= token.i < e.end), None)
+        span = entity_span(token)
         return strip_article(span.text if span is not None else token.text)
 
     def _person_actor(self, token: Token, np: list[Token]) -> ActorRef:
@@ -242,7 +256,7 @@ class DocActors:
         return ActorRef(country or person, person, authority=titled or country is not None)
 
     def _org_actor(self, token: Token, np: list[Token], entity: Entity | None) -> ActorRef:
-        span = next((e for e in self.doc.ents if e.start <= token.i < e.end), None)
+        span = entity_span(token)
         raw = entity.name if entity is not None else (span.text if span is not None else token.text)
         name = strip_article(raw)
         name = lex.BODIES.get(name.casefold(), name)

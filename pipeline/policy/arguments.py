@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from spacy.tokens import Token
 
 from pipeline.policy import lexicon as lex
-from pipeline.policy.actors import canonical_country, strip_article
+from pipeline.policy.actors import canonical_country, entity_span, strip_article
 
 MAX_OBJECT_TOKENS = 14
 _LEADING_DROP = frozenset({"the", "these", "those", "this", "that", "a", "an", "its", "their"})
@@ -67,7 +67,7 @@ def _np_name(token: Token) -> str:
     country = canonical_country(token.text)
     if country and token.ent_type_ in ("GPE", "NORP", ""):
         return country
-    span = next((e for e in token.doc.ents if e.start <= token.i < e.end), None)
+    span = entity_span(token)
     if span is not None:
         return strip_article(span.text)
     found = span_of([t for t in token.subtree if t.i <= token.i])

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from spacy.tokens import Span, Token
 
 from pipeline.policy import lexicon as lex
-from pipeline.policy.actors import DocActors, strip_article
+from pipeline.policy.actors import DocActors, entity_span, strip_article
 from schemas import Source, SourceKind
 
 # Citations that reach the reader through a third party: the claim is reported, not announced.
@@ -48,7 +48,7 @@ def _np_text(token: Token) -> str:
 
 
 def _outlet(token: Token) -> Source | None:
-    span = next((e for e in token.doc.ents if e.start <= token.i < e.end), None)
+    span = entity_span(token)
     for text in (span.text if span is not None else None, _np_text(token), token.text):
         if text is None:
             continue

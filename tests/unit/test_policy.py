@@ -9,7 +9,7 @@ from pipeline.cleaning import normalise_text
 from pipeline.entities import extract_entities
 from pipeline.nlp import load_nlp
 from pipeline.policy import detect_policy_changes, policy_change_id
-from pipeline.policy.mentions import trigger_matcher
+from pipeline.policy.mentions import find_triggers
 from schemas import PolicyChange, PolicyStatus, SourceKind
 
 NOT_POSITIVE = {"proposed", "considered", "unchanged", "signaled"}
@@ -183,8 +183,15 @@ def test_confidence_is_a_probability(detect) -> None:  # type: ignore[no-untyped
         assert change.rules
 
 
-def test_matcher_is_built_once_per_vocab(nlp: Language) -> None:
-    assert trigger_matcher(nlp.vocab) is trigger_matcher(nlp.vocab)
+def test_triggers_are_found_by_lemma_part_of_speech_and_phrase(nlp: Language) -> None:
+    doc = nlp(
+        "Parliament signed the new data protection bill, which took effect as officials banned it."
+    )
+    labels = {(label, doc[start:end].text) for label, start, end in find_triggers(doc)}
+    assert ("LEGAL", "signed the new data protection bill") in labels
+    assert ("PHRASE take effect", "took effect") in labels
+    assert ("VERB", "banned") in labels
+    assert not [m for m in find_triggers(doc, 0, 3) if m[2] > 3]  # stays inside the range
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: install system-deps jars demo test lint typecheck unit integration e2e schemas clean
+.PHONY: install system-deps jars demo test lint typecheck unit integration e2e schemas train-policy clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,9 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
+
+train-policy: $(STAMP)
+	$(BIN)/python -m bench.train_policy
 
 schemas: $(STAMP)
 	$(BIN)/newsflow schemas export

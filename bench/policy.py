@@ -351,7 +351,7 @@ def log_lockbox(report: Report, path: Path = REPO / "docs" / "benchmarks.md") ->
     marker = "<!-- lockbox-log -->"
     if marker not in text:
         raise SystemExit(f"{path} has no {marker} line to log under")
-    text = text.replace(marker, marker + "\n" + "\n".join(lines), 1)
+    text = text.replace(marker, "\n".join(lines) + "\n" + marker, 1)  # rows end the table
     path.write_text(text, encoding="utf-8")
     return "\n".join(lines)
 

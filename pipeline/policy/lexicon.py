@@ -480,6 +480,10 @@ GENERIC_REFERENTS: dict[str, str] = {
     **dict.fromkeys(_words("country nation government"), "country"),
     **dict.fromkeys(_words("agency regulator commission watchdog authority"), "body"),
 }
+# Measures that are one person's case by nature (README: "measures aimed at one person").
+INDIVIDUAL_MEASURES: frozenset[str] = frozenset(
+    _words("conviction sentence verdict indictment charge acquittal pardon execution extradition")
+)
 # Members of a chamber: "Senate Republicans" act as the Senate.
 CHAMBER_MEMBERS: frozenset[str] = frozenset(
     _words("republicans democrats gop lawmakers legislators members senators representatives")

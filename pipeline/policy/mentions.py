@@ -475,6 +475,10 @@ class MentionReader:
         )
         targets = [t for t in (head, bene, patient) if t is not None]
         individual = action in _SANCTIONS and any(self.actors.looks_like_person(t) for t in targets)
+        # A conviction, sentence or indictment is one person's case whoever undoes it.
+        individual = individual or (
+            head is not None and head.lemma_.casefold() in lex.INDIVIDUAL_MEASURES
+        )
         subject = next((c for c in token.children if c.dep_ in ("nsubj", "nsubjpass")), None)
         anaphoric = subject is not None and _decision_anaphor(subject)
         return Mention(

@@ -323,25 +323,23 @@ def print_report(report: Report, show_errors: bool, title: str = "Policy changes
         console.print(f"  got:  {_describe(shown)}", highlight=False, markup=False)
 
 
+def _git(*args: str) -> str:
+    """Return what `git *args` prints in the repository ("" when git is not there)."""
+    import subprocess
+
+    try:
+        done = subprocess.run(["git", *args], capture_output=True, text=True, cwd=REPO, check=False)
+    except OSError:
+        return ""
+    return done.stdout.strip()
+
+
 def log_lockbox(report: Report, path: Path = REPO / "docs" / "benchmarks.md") -> str:
     """Append the lockbox scores (per source) with date and commit to the benchmarks log."""
-    import subprocess
     from datetime import UTC, datetime
 
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        check=False,
-    ).stdout.strip()
-    dirty = subprocess.run(
-        ["git", "status", "--porcelain", "--untracked-files=no"],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        check=False,
-    ).stdout.strip()
+    commit = _git("rev-parse", "--short", "HEAD")
+    dirty = _git("status", "--porcelain", "--untracked-files=no")
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M")
     lines = [
         f"| {when} | {commit}{' +changes' if dirty else ''} | " + " | ".join(_row(n, p)) + " |"

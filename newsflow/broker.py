@@ -412,7 +412,7 @@ def port_holder(port: int) -> str:
     parts = []
     for inode, state, self_connected in sockets:
         pid = owners.get(inode)
-        who = f"pid {pid} ({' '.join(_cmdline(pid) or [])[:120]})" if pid else "another user"
+        who = f"pid {pid} ({_short_command(_cmdline(pid) or [])})" if pid else "another user"
         if self_connected:
             parts.append(
                 f"{who} is connected to itself on it: a client kept retrying this port while "
@@ -423,6 +423,14 @@ def port_holder(port: int) -> str:
         else:
             parts.append(f"{who}, {state}")
     return "; ".join(dict.fromkeys(parts))
+
+
+def _short_command(argv: list[str], arg_chars: int = 60, total_chars: int = 240) -> str:
+    """Return `argv` as one readable line: each long argument (a JVM class path, say) cut to its
+    head so that the program and its main class still show, the whole capped at `total_chars`."""
+    shown = [arg if len(arg) <= arg_chars else f"{arg[: arg_chars // 3]}…" for arg in argv]
+    line = " ".join(shown)
+    return line if len(line) <= total_chars else f"{line[: total_chars - 1]}…"
 
 
 def _describe(ports: range) -> str:

@@ -5,13 +5,20 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterable, Callable, Iterable
+from collections.abc import AsyncIterable, Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, cast
 
 from aiokafka import AIOKafkaProducer
-from aiokafka.errors import KafkaError
+from aiokafka.errors import (
+    InvalidProducerEpoch,
+    InvalidProducerIdMapping,
+    KafkaError,
+    OutOfOrderSequenceNumber,
+    ProducerFenced,
+    UnknownProducerId,
+)
 from rich.progress import MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from newsflow.errors import OperatorError
@@ -50,6 +57,17 @@ class FeedAbortedError(OperatorError):
 
 RETRY_PAUSE_SECONDS = 2.0
 
+# Errors after which an idempotent producer never succeeds again (its sequence numbers no longer
+# match what the broker holds, e.g. after a broker restart lost in-flight batches): only a new
+# producer, with a new producer id, can send. Repeats this may cause are harmless (stable ids).
+PRODUCER_STATE_ERRORS = (
+    OutOfOrderSequenceNumber,
+    UnknownProducerId,
+    InvalidProducerEpoch,
+    InvalidProducerIdMapping,
+    ProducerFenced,
+)
+
 
 @dataclass
 class _Pending:
@@ -62,12 +80,20 @@ class _Pending:
 
 class _Delivery:
     """Sends articles and settles their acknowledgements; what Kafka does not acknowledge is
-    sent again every RETRY_PAUSE_SECONDS until `retry_seconds` have passed without success."""
+    sent again every RETRY_PAUSE_SECONDS until `retry_seconds` have passed without success.
+    When the producer's own state is refused (PRODUCER_STATE_ERRORS), `renew` replaces it."""
 
-    def __init__(self, producer: AIOKafkaProducer, topic: str, retry_seconds: float) -> None:
+    def __init__(
+        self,
+        producer: AIOKafkaProducer,
+        topic: str,
+        retry_seconds: float,
+        renew: Callable[[AIOKafkaProducer], Awaitable[AIOKafkaProducer]] | None = None,
+    ) -> None:
         self.producer = producer
         self.topic = topic
         self.retry_seconds = retry_seconds
+        self.renew = renew
         self.pending: list[_Pending] = []
 
     async def _send(self, key: bytes, value: bytes) -> asyncio.Future[Any]:
@@ -128,6 +154,13 @@ class _Delivery:
                 type(error).__name__,
             )
             await asyncio.sleep(RETRY_PAUSE_SECONDS)
+            stale = next((e for _, e in failed if isinstance(e, PRODUCER_STATE_ERRORS)), None)
+            if stale is not None and self.renew is not None:
+                log.warning(
+                    "Kafka refused the producer's state (%s): sending again with a new producer",
+                    type(stale).__name__,
+                )
+                self.producer = await self.renew(self.producer)
             self.pending = [
                 _Pending(p.where, p.article_id, p.key, p.value, await self._send(p.key, p.value))
                 for p, _ in failed
@@ -200,7 +233,19 @@ async def feed(
     if own_producer:
         await start_client(settings, producer)
     limiter = RateLimiter(rate)
-    delivery = _Delivery(producer, settings.topic_raw, settings.feed_retry_seconds)
+
+    async def renew(old: AIOKafkaProducer) -> AIOKafkaProducer:
+        await _stop_producer(old)
+        fresh = firehose_producer(settings)
+        await start_client(settings, fresh)
+        return fresh
+
+    delivery = _Delivery(
+        producer,
+        settings.topic_raw,
+        settings.feed_retry_seconds,
+        renew=renew if own_producer else None,
+    )
     started = time.monotonic()
     try:
         with _progress(show_progress) as progress:
@@ -227,11 +272,16 @@ async def feed(
             await delivery.settle(summary)
     finally:
         if own_producer:
-            try:
-                await asyncio.wait_for(producer.stop(), 30)
-            except (KafkaError, OSError, TimeoutError) as exc:  # Kafka gone: nothing to flush to
-                log.warning("The producer did not stop cleanly: %r", exc)
+            await _stop_producer(delivery.producer)
     return summary
+
+
+async def _stop_producer(producer: AIOKafkaProducer) -> None:
+    """Stop `producer`, flushing what it can for up to 30 s; a Kafka that is gone is logged."""
+    try:
+        await asyncio.wait_for(producer.stop(), 30)
+    except (KafkaError, OSError, TimeoutError) as exc:  # Kafka gone: nothing to flush to
+        log.warning("The producer did not stop cleanly: %r", exc)
 
 
 async def _aiter(items: Iterable[InputItem] | AsyncIterable[InputItem]) -> Any:

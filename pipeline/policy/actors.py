@@ -197,6 +197,11 @@ class DocActors:
                 return country
         return None
 
+    def resolve_agent(self, token: Token | None) -> ActorRef:
+        """Return the actor that `token` stands for; an anaphoric one (to be resolved from the
+        document) when the trigger has no agent."""
+        return ActorRef(None, anaphoric=True) if token is None else self.resolve(token)
+
     def resolve(self, token: Token) -> ActorRef:
         """Return the actor that `token` (a subject, agent or possessor) stands for."""
         lower = token.lower_

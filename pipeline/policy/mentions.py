@@ -489,9 +489,7 @@ class MentionReader:
             direction=direction,
             status=status,
             needs=spec.needs,
-            actor=self.actors.resolve(agent)
-            if agent is not None
-            else ActorRef(None, anaphoric=True),
+            actor=self.actors.resolve_agent(agent),
             actor_token=agent,
             beneficiary=args.beneficiary_name(bene),
             beneficiary_token=bene,
@@ -608,9 +606,7 @@ class MentionReader:
             direction=direction,
             status=status,
             needs=lex.Needs.NOTHING,
-            actor=self.actors.resolve(agent)
-            if agent is not None
-            else ActorRef(None, anaphoric=True),
+            actor=self.actors.resolve_agent(agent),
             actor_token=agent,
             beneficiary=args.beneficiary_name(bene),
             beneficiary_token=bene,

@@ -105,7 +105,9 @@ def test_hostile_inputs_through_a_real_worker(make_env, start_worker) -> None:
     assert isinstance(scripted, EnrichedArticle)
     assert "alert" not in scripted.clean_text and "<" not in scripted.clean_text
     timed_out = got["slow_html"][1]
-    assert isinstance(timed_out, DeadLetter) and timed_out.stage == "nlp"
+    # The budget is per stage: on a slow machine cleaning 100,000 paragraphs already exceeds it.
+    assert isinstance(timed_out, DeadLetter) and timed_out.stage in {"cleaning", "nlp"}
+    assert f"{timed_out.stage} stage took over" in (timed_out.error or "")
     assert got["after"][0] == "enriched"
 
     assert worker.process.poll() is None, "the worker must survive hostile input"

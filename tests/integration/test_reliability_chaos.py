@@ -57,6 +57,7 @@ def members(settings) -> int:
     return asyncio.run(count())
 
 
+@pytest.mark.timeout(1500)
 def test_two_workers_survive_two_kills_and_a_broker_restart(
     make_env, start_worker, tmp_path
 ) -> None:
@@ -107,18 +108,41 @@ def test_two_workers_survive_two_kills_and_a_broker_restart(
         articles.write_bytes(
             b"".join(value + b"\n" for _, value in build_articles(ARTICLES, uuid.uuid4().hex[:8]))
         )
+        feed_log = tmp_path / "feed.log"
         feeder = subprocess.Popen(
             [*NEWSFLOW, "feed", str(articles), "--rate", str(RATE)],
             env=base.process_env,
             cwd=REPO,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
+            stdout=subprocess.DEVNULL,
+            stderr=feed_log.open("wb"),
         )
         rejoin: dict[str, float] = {}
 
+        last_shown = [0.0]
+
+        def progress() -> int:
+            """Return the outputs published so far, printing the count every 20 s."""
+            published = outputs_published(settings)
+            assert feeder.poll() in (None, 0), diagnosis("the feed stopped")
+            if time.monotonic() - last_shown[0] > 20:
+                last_shown[0] = time.monotonic()
+                print(f"chaos: {published} outputs at {time.strftime('%H:%M:%S')}", flush=True)
+            return published
+
+        def diagnosis(what: str) -> str:
+            """Say where the run stands: outputs so far, each worker's state and log tail."""
+            lines = [f"{what}: {outputs_published(settings)} outputs published"]
+            state = "running" if feeder.poll() is None else f"exited {feeder.returncode}"
+            lines.append(f"--- feed ({state}):\n{feed_log.read_text(errors='replace')[-2500:]}")
+            for key, worker in workers.items():
+                state = "running" if worker.process.poll() is None else "exited"
+                lines.append(f"--- worker {key} ({state}):\n{worker.log_text()[-2500:]}")
+            return "\n".join(lines)
+
         def kill_and_restart(name: str, at_outputs: int) -> None:
-            assert wait_for(lambda: outputs_published(settings) >= at_outputs, 400, 0.5)
+            assert wait_for(lambda: progress() >= at_outputs, 600, 0.5), diagnosis(
+                f"waiting for {at_outputs} outputs before killing {name}"
+            )
             kill_hard(workers[name].process)  # and its pool children die with it
             killed = time.monotonic()
             workers[name] = start(envs[name])
@@ -127,7 +151,9 @@ def test_two_workers_survive_two_kills_and_a_broker_restart(
 
         kill_and_restart("a", 250)
 
-        assert wait_for(lambda: outputs_published(settings) >= 650, 400, 0.5)
+        assert wait_for(lambda: progress() >= 650, 600, 0.5), diagnosis(
+            "waiting for 650 outputs before the broker restart"
+        )
         broker.stop()
         time.sleep(DOWN_SECONDS)
         restarting = time.monotonic()
@@ -136,8 +162,8 @@ def test_two_workers_survive_two_kills_and_a_broker_restart(
 
         kill_and_restart("b", 1050)
 
-        _, feed_err = feeder.communicate(timeout=900)
-        assert feeder.returncode == 0, feed_err[-3000:]
+        assert feeder.wait(timeout=900) == 0, diagnosis("the feed failed")
+        feed_err = feed_log.read_text(errors="replace")
         fed = time.monotonic()
         assert wait_caught_up(settings, 900, list(workers.values())), workers["a"].log_text()[
             -4000:

@@ -56,7 +56,6 @@ def dedicated_broker(
         broker.stop()
 
 
-@contextlib.contextmanager
 def sasl_broker(
     home: Path, pem_keystore: Path | None = None, mechanism: str = "SCRAM-SHA-512"
 ) -> contextlib.AbstractContextManager[str]:

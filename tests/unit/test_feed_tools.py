@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from aiokafka.errors import KafkaConnectionError, OutOfOrderSequenceNumber
 
+from newsflow import feeds
 from newsflow.cli import CliError, parse_time
-from newsflow.feeds import RateLimiter
+from newsflow.feeds import FeedAbortedError, FeedSummary, RateLimiter, _Delivery
 from newsflow.inputs import read_path, split_front_matter
 
 
@@ -71,3 +74,60 @@ def test_a_json_array_that_does_not_parse_is_one_reported_input(tmp_path) -> Non
     path.write_text('[{"content": "x"}, {"content": ')
     (item,) = read_path(path)
     assert item.article is None and item.where == str(path) and "not JSON" in str(item.error)
+
+
+class _StaleProducer:
+    """A producer whose every send fails as an idempotent producer's does once the broker has
+    lost its sequence numbers; `renewed` says whether a new one replaced it."""
+
+    def __init__(self, error: Exception | None) -> None:
+        self.error = error
+        self.sent: list[bytes] = []
+
+    async def send(self, topic: str, value: bytes, key: bytes) -> asyncio.Future[object]:
+        future: asyncio.Future[object] = asyncio.get_running_loop().create_future()
+        if self.error is None:
+            self.sent.append(key)
+            future.set_result(None)
+        else:
+            future.set_exception(self.error)
+        return future
+
+
+def _deliver(first: _StaleProducer, renewable: bool, retry_seconds: float) -> tuple:
+    fresh = _StaleProducer(None)
+    renewed: list[object] = []
+
+    async def renew(old: object) -> object:
+        renewed.append(old)
+        return fresh
+
+    async def run() -> FeedSummary:
+        delivery = _Delivery(first, "raw", retry_seconds, renew=renew if renewable else None)  # type: ignore[arg-type]
+        summary = FeedSummary()
+        await delivery.send("a.jsonl:1", "a", b"a", b"{}", summary)
+        await delivery.settle(summary)
+        return summary
+
+    return asyncio.run(run()), fresh, renewed
+
+
+def test_a_producer_whose_sequence_the_broker_refuses_is_replaced_and_the_article_sent(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(feeds, "RETRY_PAUSE_SECONDS", 0.0)
+    stale = _StaleProducer(OutOfOrderSequenceNumber())
+    summary, fresh, renewed = _deliver(stale, renewable=True, retry_seconds=5)
+    assert renewed == [stale] and fresh.sent == [b"a"]
+    assert summary.sent == 1 and summary.unacknowledged == 0
+
+
+def test_a_transient_refusal_keeps_the_producer_and_gives_up_after_the_budget(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(feeds, "RETRY_PAUSE_SECONDS", 0.0)
+    down = _StaleProducer(KafkaConnectionError())
+    with pytest.raises(FeedAbortedError) as aborted:
+        _deliver(down, renewable=True, retry_seconds=0.05)
+    assert aborted.value.summary.unacknowledged == 1
+    assert aborted.value.summary.first_unacknowledged == "a.jsonl:1"

@@ -18,7 +18,7 @@ from agents.pool import StagePool
 from agents.server import HttpServer, make_web_app
 from agents.topics import Topics, declare_topics
 from newsflow.kafka import default_output_limits, max_output_bytes
-from newsflow.logs import quiet_repeats, redact_secrets
+from newsflow.logs import lower_noise, quiet_repeats, redact_secrets
 from newsflow.settings import Settings
 from pipeline import policy
 from pipeline.outputs import OutputLimits
@@ -50,6 +50,7 @@ def create_app(
     default, the sizes Newsflow creates them with. `listener`: the metrics socket, bound already.
     """
     redact_secrets(settings.secrets)
+    lower_noise()
     quiet_repeats()
     datadir = settings.data_dir.resolve() / "faust" / settings.consumer_group
     datadir.mkdir(parents=True, exist_ok=True)

@@ -83,8 +83,12 @@ def process(
         list[str], typer.Argument(help="Files (.txt .html .json .jsonl, optionally .gz), dirs or -")
     ],
     stages: Annotated[
-        str, typer.Option(help="Comma-separated stages to run: cleaning,entities,policy")
-    ] = "cleaning,entities,policy",
+        str | None,
+        typer.Option(
+            help="Comma-separated stages to run, cleaning first (default: NEWSFLOW_STAGES, "
+            "which defaults to cleaning,entities,policy)"
+        ),
+    ] = None,
     explain: Annotated[
         bool,
         typer.Option(help="Show sentences with triggers, actors and objects highlighted, not JSON"),
@@ -97,10 +101,11 @@ def process(
     from pipeline.nlp import model_problem
     from pipeline.process import enrich_batch
 
-    chosen: tuple[str, ...] = parse(Stages, stages, "--stages")
+    chosen: tuple[str, ...] | None = parse(Stages, stages, "--stages") if stages else None
     settings = _settings()
     config = settings.pipeline_config()
-    config = type(config)(**{**config.__dict__, "stages": chosen})
+    if chosen is not None:
+        config = type(config)(**{**config.__dict__, "stages": chosen})
     if config.runs("entities") or config.runs("policy"):
         missing = model_problem(config.spacy_model)
         if missing:
@@ -142,19 +147,22 @@ def worker() -> None:
     from newsflow.logs import configure_logging
     from pipeline.nlp import model_problem
 
+    # Start-up checks first, with the CLI's logging (warnings only): each failure is one line.
     settings = _settings()
-    configure_logging(settings.log_level, settings.secrets)
     config = settings.pipeline_config()
     if config.runs("entities") or config.runs("policy"):
         missing = model_problem(config.spacy_model)
         if missing:
             raise CliError(missing)
+    settings.kafka_client_options()  # TLS files readable
     # Bound now, so a port in use is one line before anything starts, not a crashed service.
     listener = bind_listener(settings.metrics_host, settings.metrics_port)
     created = _run(lambda: ensure_topics(settings))
     if created:
         err.print(f"created topics: {', '.join(created)}")
-    faust_app, _ = create_app(settings, _run(lambda: output_limits(settings)), listener=listener)
+    limits = _run(lambda: output_limits(settings))
+    configure_logging(settings.log_level, settings.secrets)
+    faust_app, _ = create_app(settings, limits, listener=listener)
     try:
         Worker(
             faust_app, loglevel=settings.log_level.lower(), quiet=True
@@ -293,7 +301,11 @@ def subscribe(
     ] = None,
     entity: Annotated[str | None, typer.Option(help="Entity name or alias contains")] = None,
     entity_type: Annotated[
-        EntityType | None, typer.Option(help="Entity type", case_sensitive=False)
+        str | None,
+        typer.Option(
+            help="Entity type: PERSON, ORG, GPE, ... (schemas.EntityType)",
+            callback=checked(EntityType, normalise=str.upper),
+        ),
     ] = None,
     actor: Annotated[str | None, typer.Option(help="Policy actor (country, body) contains")] = None,
     direction: Annotated[PolicyDirection | None, typer.Option(help="Policy direction")] = None,

@@ -27,16 +27,17 @@ def parse(annotation: Any, value: Any, flag: str) -> Any:
         raise typer.BadParameter(_with_value(problem(exc), value), param_hint=flag) from None
 
 
-def checked(annotation: Any) -> Callable[[Any], Any]:
-    """Return a typer callback that validates an option's value as `annotation`; a bad value is
-    a usage error naming the flag (None, an option left out, passes)."""
+def checked(annotation: Any, normalise: Callable[[Any], Any] | None = None) -> Callable[[Any], Any]:
+    """Return a typer callback that validates an option's value (after `normalise`, if given)
+    as `annotation`; a bad value is a usage error naming the flag (None, an option left out,
+    passes)."""
     adapter: TypeAdapter[Any] = TypeAdapter(annotation)
 
     def callback(value: Any) -> Any:
         if value is None:
             return None
         try:
-            return adapter.validate_python(value)
+            return adapter.validate_python(normalise(value) if normalise else value)
         except ValidationError as exc:
             raise typer.BadParameter(_with_value(problem(exc), value)) from None
 

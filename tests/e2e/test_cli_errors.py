@@ -197,3 +197,13 @@ def test_subscribe_follows_several_topics_and_its_idle_timeout_holds(
                     "--idle-timeout", "3", timeout=60)  # fmt: skip
     assert quiet.returncode == 0 and quiet.stdout == "", quiet.stderr
     assert time.monotonic() - started < 30
+
+
+def test_piped_output_is_never_wrapped() -> None:
+    sentence = (
+        "The European Union banned imports of Russian oil on Tuesday, the commission's "
+        "president Ursula von der Leyen said in a statement in Brussels."
+    )
+    result = run("process", "--explain", "-", stdin=sentence + "\n", timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert any(line.strip().endswith(sentence) for line in result.stdout.splitlines())

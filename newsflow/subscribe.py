@@ -23,7 +23,7 @@ from aiokafka import TopicPartition
 from pydantic import TypeAdapter, ValidationError
 
 from newsflow.errors import OperatorError
-from newsflow.kafka import StartFrom, list_topics, tail
+from newsflow.kafka import KafkaUnavailableError, StartFrom, list_topics, tail
 from newsflow.settings import Settings
 from schemas import (
     Confidence,
@@ -230,7 +230,14 @@ async def events(
     Undecodable records are yielded with an `error` payload rather than hidden. Every topic
     must exist (UnknownTopicError otherwise: a consumer would wait for it forever).
     """
-    check_topics(settings, topics, await list_topics(settings))
+    try:
+        existing = await asyncio.wait_for(list_topics(settings), idle_timeout)
+    except TimeoutError as exc:
+        raise KafkaUnavailableError(
+            f"Kafka at {settings.bootstrap_servers} did not answer within the idle timeout "
+            f"({idle_timeout:g} s)"
+        ) from exc
+    check_topics(settings, topics, existing)
     async with contextlib.aclosing(
         _decoded(
             tail(settings, topics, start=start, group=group, idle_timeout=idle_timeout), filters

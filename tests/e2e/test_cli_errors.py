@@ -207,3 +207,19 @@ def test_piped_output_is_never_wrapped() -> None:
     result = run("process", "--explain", "-", stdin=sentence + "\n", timeout=120)
     assert result.returncode == 0, result.stderr
     assert any(line.strip().endswith(sentence) for line in result.stdout.splitlines())
+
+
+def test_the_idle_timeout_holds_against_a_broker_that_never_answers() -> None:
+    with socket.socket() as silent:  # accepts connections (the kernel's backlog), never replies
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        address = f"127.0.0.1:{silent.getsockname()[1]}"
+        started = time.monotonic()
+        result = run(
+            "subscribe", "--idle-timeout", "2",
+            env={"NEWSFLOW_KAFKA_BOOTSTRAP_SERVERS": address},
+        )  # fmt: skip
+        took = time.monotonic() - started
+    line = one_line_error(result)
+    assert address in line and "did not answer" in line
+    assert took < 12, took

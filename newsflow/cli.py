@@ -210,7 +210,10 @@ def feed(
     rss: Annotated[
         list[str] | None, typer.Option(help="RSS/Atom feed URL (repeatable); polled for new items")
     ] = None,
-    interval: Annotated[float, typer.Option(help="Seconds between RSS polls")] = 300.0,
+    interval: Annotated[
+        float,
+        typer.Option(help="Seconds between RSS polls", callback=checked(PositiveFloat)),
+    ] = 300.0,
     once: Annotated[bool, typer.Option(help="Poll the RSS feeds once and exit")] = False,
     fetch_pages: Annotated[
         bool, typer.Option(help="Fetch each RSS entry's linked page instead of its summary")
@@ -480,7 +483,9 @@ def schemas_export(
 def demo(
     keep_running: Annotated[bool, typer.Option(help="Keep the worker and broker up")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print events as JSON lines")] = False,
-    timeout: Annotated[float, typer.Option(help="Seconds to wait for results")] = 180.0,
+    timeout: Annotated[
+        float, typer.Option(help="Seconds to wait for results", callback=checked(PositiveFloat))
+    ] = 180.0,
 ) -> None:
     """Start a local broker (unless one is configured) and a worker, feed samples, show results."""
     from newsflow.demo import run_demo

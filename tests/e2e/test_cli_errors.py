@@ -59,6 +59,8 @@ def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
         (["subscribe", "--idle-timeout", "-1"], ["--idle-timeout", "greater than 0"]),
         (["feed", "--rate", "-3", "x.jsonl"], ["--rate", "greater than 0"]),
         (["feed", "--rate", "0", "x.jsonl"], ["--rate", "greater than 0"]),
+        (["feed", "--rss", "http://x.example/f", "--interval", "0"], ["--interval", "than 0"]),
+        (["demo", "--timeout", "-5"], ["--timeout", "greater than 0"]),
         (["process", "--stages", "cleaning,bogus", "-"], ["--stages", "bogus", "entities"]),
         (["subscribe", "--no-such-flag"], ["--no-such-flag"]),
     ],

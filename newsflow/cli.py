@@ -24,6 +24,7 @@ from newsflow.errors import OperatorError
 from newsflow.options import checked, parse
 from newsflow.settings import Settings, Stages
 from newsflow.terminal import OutputFormat, console
+from pipeline.config import PipelineConfig
 from schemas import Confidence, EntityType, PolicyDirection, PolicyStatus
 
 err = console(stderr=True)
@@ -73,6 +74,16 @@ def _settings() -> Settings:
     return settings
 
 
+def _require_model(config: PipelineConfig) -> None:
+    """Raise CliError when the NLP stages are to run and their spaCy model is not installed."""
+    from pipeline.nlp import model_problem
+
+    if config.runs("entities") or config.runs("policy"):
+        missing = model_problem(config.spacy_model)
+        if missing:
+            raise CliError(missing)
+
+
 def _run(coro_factory: Callable[[], Any]) -> Any:
     return asyncio.run(coro_factory())
 
@@ -98,7 +109,6 @@ def process(
     from newsflow.inputs import read_inputs
     from pipeline.dedupe import DuplicateIndex
     from pipeline.intake import Rejected
-    from pipeline.nlp import model_problem
     from pipeline.process import enrich_batch
 
     chosen: tuple[str, ...] | None = parse(Stages, stages, "--stages") if stages else None
@@ -106,10 +116,7 @@ def process(
     config = settings.pipeline_config()
     if chosen is not None:
         config = type(config)(**{**config.__dict__, "stages": chosen})
-    if config.runs("entities") or config.runs("policy"):
-        missing = model_problem(config.spacy_model)
-        if missing:
-            raise CliError(missing)
+    _require_model(config)
     dedupe = DuplicateIndex.from_config(config)
     failures = 0
     items = list(read_inputs(inputs))
@@ -145,15 +152,11 @@ def worker() -> None:
     from agents.server import bind_listener
     from newsflow.kafka import ensure_topics, output_limits
     from newsflow.logs import configure_logging
-    from pipeline.nlp import model_problem
 
     # Start-up checks first, with the CLI's logging (warnings only): each failure is one line.
     settings = _settings()
     config = settings.pipeline_config()
-    if config.runs("entities") or config.runs("policy"):
-        missing = model_problem(config.spacy_model)
-        if missing:
-            raise CliError(missing)
+    _require_model(config)
     settings.kafka_client_options()  # TLS files readable
     # Bound now, so a port in use is one line before anything starts, not a crashed service.
     listener = bind_listener(settings.metrics_host, settings.metrics_port)

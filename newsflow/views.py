@@ -89,10 +89,12 @@ class EventTable:
 
     def __init__(self, console: Console | None = None, rows: int = 25) -> None:
         self._rows: deque[tuple[str, str, str, str]] = deque(maxlen=rows)
+        # On a terminal the table fills its width; piped, it is as wide as its rows.
+        self._expand = console.is_terminal if console is not None else True
         self._live = Live(self._render(), console=console, auto_refresh=False, transient=False)
 
     def _render(self) -> Table:
-        table = Table(expand=True)
+        table = Table(expand=self._expand)
         table.add_column("time", no_wrap=True)
         table.add_column("kind", no_wrap=True)
         table.add_column("what", overflow="fold", ratio=3)

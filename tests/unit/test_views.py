@@ -56,3 +56,15 @@ def test_consoles_do_not_wrap_when_not_on_a_terminal(monkeypatch: pytest.MonkeyP
     out = console()
     out.print(line)
     assert piped.getvalue() == line + "\n"
+
+
+def test_a_piped_table_keeps_each_row_on_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    piped = io.StringIO()
+    monkeypatch.setattr(sys, "stdout", piped)
+    table = EventTable(console())
+    title = "Council bans private cars from the old town after two years of consultation"
+    article = {"title": title, "clean_text": "x", "language": "en", "entities": []}
+    with table.live():
+        table.add(event(article))
+    rows = [line for line in piped.getvalue().splitlines() if "enriched" in line]
+    assert len(rows) == 1 and title in rows[0], piped.getvalue()

@@ -542,6 +542,9 @@ def main() -> None:
         _fail(str(exc), exc, 2)
     except KeyboardInterrupt:
         sys.exit(130)
+    except BrokenPipeError:  # the reader went away (`| head`): nothing left to say to it
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
     except Exception as exc:  # a failure we did not foresee: still one line, and exit 1
         _fail(f"{type(exc).__name__}: {exc}", exc, 1)
     sys.exit(code if isinstance(code, int) else 0)

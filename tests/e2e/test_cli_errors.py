@@ -225,3 +225,29 @@ def test_the_idle_timeout_holds_against_a_broker_that_never_answers() -> None:
     line = one_line_error(result)
     assert address in line and "did not answer" in line
     assert took < 12, took
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly(tmp_path: Path) -> None:
+    lines = tmp_path / "many.jsonl"
+    lines.write_text(
+        "".join(
+            f'{{"id": "a{i}", "content": "Germany lifted the ban on imports."}}\n'
+            for i in range(3000)
+        ),
+        encoding="utf-8",
+    )
+    base = {k: v for k, v in os.environ.items() if not k.startswith("NEWSFLOW_")}
+    with subprocess.Popen(
+        [*NEWSFLOW, "process", "--stages", "cleaning", str(lines)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        cwd=REPO,
+        env=base,
+    ) as reader:  # like `newsflow process ... | head -1`
+        assert reader.stdout is not None and reader.stderr is not None
+        assert reader.stdout.readline().startswith(b'{"id":"a0"')
+        reader.stdout.close()
+        stderr = reader.stderr.read().decode()
+        assert reader.wait(timeout=120) == 1
+    assert stderr == "", stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import socket
 import ssl
 from typing import Any
 
@@ -17,7 +18,7 @@ from agents.pool import StagePool
 from agents.server import HttpServer, make_web_app
 from agents.topics import Topics, declare_topics
 from newsflow.kafka import default_output_limits, max_output_bytes
-from newsflow.logs import quiet_repeats, redact_secrets
+from newsflow.logs import lower_noise, quiet_repeats, redact_secrets
 from newsflow.settings import Settings
 from pipeline import policy
 from pipeline.outputs import OutputLimits
@@ -40,13 +41,16 @@ def _broker_credentials(settings: Settings) -> faust.auth.Credentials | None:
     return None
 
 
-def create_app(settings: Settings, limits: OutputLimits | None = None) -> tuple[faust.App, Topics]:
+def create_app(
+    settings: Settings, limits: OutputLimits | None = None, listener: socket.socket | None = None
+) -> tuple[faust.App, Topics]:
     """Return the worker's Faust app and its topics, configured only from `settings`.
 
     `limits` are the output topics' record size limits (`newsflow.kafka.output_limits`); by
-    default, the sizes Newsflow creates them with.
+    default, the sizes Newsflow creates them with. `listener`: the metrics socket, bound already.
     """
     redact_secrets(settings.secrets)
+    lower_noise()
     quiet_repeats()
     datadir = settings.data_dir.resolve() / "faust" / settings.consumer_group
     datadir.mkdir(parents=True, exist_ok=True)
@@ -118,7 +122,9 @@ def create_app(settings: Settings, limits: OutputLimits | None = None) -> tuple[
     if settings.metrics_port:
         # First, so probes answer (not ready) while the pool is still loading the model.
         web_app = make_web_app(health, registry, before_scrape)
-        app.service(HttpServer(web_app, settings.metrics_host, settings.metrics_port))
+        app.service(
+            HttpServer(web_app, settings.metrics_host, settings.metrics_port, listener=listener)
+        )
     app.service(pool)
     app.service(
         LagMonitor(

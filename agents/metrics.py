@@ -155,6 +155,7 @@ class WorkerMetrics:
             registry=registry,
         )
         registry.register(PoolProcesses())
+        registry.register(LogNoise())
         self._initialise(consumed_topics, produced_topics)
 
     def _initialise(self, consumed_topics: Iterable[str], produced_topics: Iterable[str]) -> None:
@@ -283,3 +284,21 @@ class PoolProcesses:
             "Resident memory of the worker's child processes (the stage pool), summed.",
             value=sum(rss_bytes(child) for child in children),
         )
+
+
+class LogNoise:
+    """Collects, at each scrape, how many known-harmless library log messages were lowered
+    (`newsflow.logs.KNOWN_NOISE`), by kind: hidden from the error log, still counted."""
+
+    def collect(self) -> Iterator[Metric]:
+        """Yield the lowered messages per kind (every kind, from 0)."""
+        from newsflow.logs import KNOWN_NOISE, NOISE_COUNTS
+
+        family = CounterMetricFamily(
+            "newsflow_log_noise",
+            "Known-harmless library log messages lowered below error level, per kind.",
+            labels=["kind"],
+        )
+        for kind in dict.fromkeys(rule.kind for rule in KNOWN_NOISE):
+            family.add_metric([kind], NOISE_COUNTS[kind])
+        yield family

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
 import logging
+import os
 import re
 import sys
 from collections.abc import Callable
@@ -14,14 +16,20 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
-from pydantic import ValidationError
-from rich.console import Console
+from pydantic import PositiveFloat, ValidationError
+from pydantic_settings import SettingsError
+from rich.markup import escape
 
 from newsflow.errors import OperatorError
-from newsflow.settings import Settings
+from newsflow.options import checked, parse
+from newsflow.settings import Settings, Stages
+from newsflow.terminal import OutputFormat, console
+from pipeline.config import PipelineConfig
+from schemas import Confidence, EntityType, PolicyDirection, PolicyStatus
 
-err = Console(stderr=True, soft_wrap=True)
-out = Console()
+err = console(stderr=True)
+out = console()
+log = logging.getLogger(__name__)
 app = typer.Typer(
     name="newsflow",
     help="Real-time enrichment of a news firehose on Kafka. Settings: NEWSFLOW_* env vars.",
@@ -46,17 +54,34 @@ class CliError(OperatorError):
 def _settings() -> Settings:
     """Return the settings, with this command's logging set up from them (secrets redacted)."""
     from newsflow.logs import configure_logging
+    from newsflow.settings import unknown_variables
 
     try:
         settings = Settings()
     except ValidationError as exc:
         problems = "; ".join(
-            f"NEWSFLOW_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}"
+            f"NEWSFLOW_{'_'.join(str(p) for p in e['loc'][:1]).upper()}: {e['msg']}"
             for e in exc.errors()
         )
         raise CliError(f"invalid settings: {problems}") from exc
+    except SettingsError as exc:  # a value the environment source could not even decode
+        field = re.search(r'field "(\w+)"', str(exc))
+        name = f"NEWSFLOW_{field.group(1).upper()}" if field else "a NEWSFLOW_* variable"
+        raise CliError(f"invalid settings: {name}: {exc.__cause__ or exc}") from exc
     configure_logging(settings.log_level, settings.secrets, cli=True)
+    for warning in unknown_variables(os.environ):
+        log.warning(warning)
     return settings
+
+
+def _require_model(config: PipelineConfig) -> None:
+    """Raise CliError when the NLP stages are to run and their spaCy model is not installed."""
+    from pipeline.nlp import model_problem
+
+    if config.runs("entities") or config.runs("policy"):
+        missing = model_problem(config.spacy_model)
+        if missing:
+            raise CliError(missing)
 
 
 def _run(coro_factory: Callable[[], Any]) -> Any:
@@ -69,8 +94,12 @@ def process(
         list[str], typer.Argument(help="Files (.txt .html .json .jsonl, optionally .gz), dirs or -")
     ],
     stages: Annotated[
-        str, typer.Option(help="Comma-separated stages to run: cleaning,entities,policy")
-    ] = "cleaning,entities,policy",
+        str | None,
+        typer.Option(
+            help="Comma-separated stages to run, cleaning first (default: NEWSFLOW_STAGES, "
+            "which defaults to cleaning,entities,policy)"
+        ),
+    ] = None,
     explain: Annotated[
         bool,
         typer.Option(help="Show sentences with triggers, actors and objects highlighted, not JSON"),
@@ -78,20 +107,16 @@ def process(
 ) -> None:
     """Run the stages offline (no Kafka) and print one EnrichedArticle JSON per line, in order."""
     from newsflow.inputs import read_inputs
-    from pipeline.config import ALL_STAGES
     from pipeline.dedupe import DuplicateIndex
     from pipeline.intake import Rejected
     from pipeline.process import enrich_batch
 
-    chosen = tuple(s.strip() for s in stages.split(",") if s.strip())
-    unknown = [s for s in chosen if s not in ALL_STAGES]
-    if unknown or "cleaning" not in chosen:
-        raise CliError(
-            f"--stages must include cleaning and name only {', '.join(ALL_STAGES)}; got {stages!r}"
-        )
+    chosen: tuple[str, ...] | None = parse(Stages, stages, "--stages") if stages else None
     settings = _settings()
     config = settings.pipeline_config()
-    config = type(config)(**{**config.__dict__, "stages": chosen})
+    if chosen is not None:
+        config = type(config)(**{**config.__dict__, "stages": chosen})
+    _require_model(config)
     dedupe = DuplicateIndex.from_config(config)
     failures = 0
     items = list(read_inputs(inputs))
@@ -124,15 +149,23 @@ def worker() -> None:
     from faust.worker import Worker
 
     from agents.app import create_app
+    from agents.server import bind_listener
     from newsflow.kafka import ensure_topics, output_limits
     from newsflow.logs import configure_logging
 
+    # Start-up checks first, with the CLI's logging (warnings only): each failure is one line.
     settings = _settings()
-    configure_logging(settings.log_level, settings.secrets)
+    config = settings.pipeline_config()
+    _require_model(config)
+    settings.kafka_client_options()  # TLS files readable
+    # Bound now, so a port in use is one line before anything starts, not a crashed service.
+    listener = bind_listener(settings.metrics_host, settings.metrics_port)
     created = _run(lambda: ensure_topics(settings))
     if created:
         err.print(f"created topics: {', '.join(created)}")
-    faust_app, _ = create_app(settings, _run(lambda: output_limits(settings)))
+    limits = _run(lambda: output_limits(settings))
+    configure_logging(settings.log_level, settings.secrets)
+    faust_app, _ = create_app(settings, limits, listener=listener)
     try:
         Worker(
             faust_app, loglevel=settings.log_level.lower(), quiet=True
@@ -180,7 +213,10 @@ def feed(
     rss: Annotated[
         list[str] | None, typer.Option(help="RSS/Atom feed URL (repeatable); polled for new items")
     ] = None,
-    interval: Annotated[float, typer.Option(help="Seconds between RSS polls")] = 300.0,
+    interval: Annotated[
+        float,
+        typer.Option(help="Seconds between RSS polls", callback=checked(PositiveFloat)),
+    ] = 300.0,
     once: Annotated[bool, typer.Option(help="Poll the RSS feeds once and exit")] = False,
     fetch_pages: Annotated[
         bool, typer.Option(help="Fetch each RSS entry's linked page instead of its summary")
@@ -188,12 +224,17 @@ def feed(
     state_file: Annotated[
         Path | None, typer.Option(help="RSS memory (validators, seen URLs); default in data dir")
     ] = None,
-    rate: Annotated[float | None, typer.Option(help="Max articles per second (replays)")] = None,
+    rate: Annotated[
+        float | None,
+        typer.Option(
+            help="Max articles per second (replays); above 0", callback=checked(PositiveFloat)
+        ),
+    ] = None,
 ) -> None:
     """Send articles to the raw topic, keyed by article id; waits until Kafka has them."""
     from newsflow.feeds import FeedAbortedError, FeedSummary
     from newsflow.feeds import feed as run_feed
-    from newsflow.inputs import read_inputs
+    from newsflow.inputs import SUPPORTED, read_inputs
     from newsflow.rss import RssPoller, follow_feeds
 
     if not inputs and not rss:
@@ -201,10 +242,19 @@ def feed(
     settings = _settings()
     summary = FeedSummary()
     if inputs:
+        items = read_inputs(inputs)
+        first = next(items, None)
+        if first is None:
+            raise CliError(
+                f"no articles in {', '.join(inputs)}: no {', '.join(SUPPORTED)} file, or empty"
+            )
         try:
             summary = _run(
                 lambda: run_feed(
-                    settings, read_inputs(inputs), rate=rate, show_progress=sys.stderr.isatty()
+                    settings,
+                    itertools.chain([first], items),
+                    rate=rate,
+                    show_progress=sys.stderr.isatty(),
                 )
             )
         except FeedAbortedError as aborted:
@@ -246,7 +296,8 @@ def feed(
 @app.command()
 def subscribe(
     topic: Annotated[
-        list[str], typer.Option(help="enriched, policy, deadletter, raw, or a topic name")
+        list[str],
+        typer.Option(help="enriched, policy, deadletter, raw, or a topic name; repeat or a,b"),
     ] = ["enriched"],  # noqa: B006 - typer needs a literal default
     start: Annotated[
         str, typer.Option("--from", help="earliest, latest, an ISO time or an age like 2h")
@@ -255,32 +306,44 @@ def subscribe(
         str | None, typer.Option(help="Consumer group: shared work and committed offsets")
     ] = None,
     entity: Annotated[str | None, typer.Option(help="Entity name or alias contains")] = None,
-    entity_type: Annotated[str | None, typer.Option(help="Entity type, e.g. PERSON, GPE")] = None,
-    actor: Annotated[str | None, typer.Option(help="Policy actor (country, body) contains")] = None,
-    direction: Annotated[
-        str | None, typer.Option(help="loosen, tighten, new, repeal, mixed")
+    entity_type: Annotated[
+        str | None,
+        typer.Option(
+            help="Entity type: PERSON, ORG, GPE, ... (schemas.EntityType)",
+            callback=checked(EntityType, normalise=str.upper),
+        ),
     ] = None,
-    status: Annotated[str | None, typer.Option(help="Policy status, e.g. enacted")] = None,
+    actor: Annotated[str | None, typer.Option(help="Policy actor (country, body) contains")] = None,
+    direction: Annotated[PolicyDirection | None, typer.Option(help="Policy direction")] = None,
+    status: Annotated[PolicyStatus | None, typer.Option(help="Policy status")] = None,
     language: Annotated[str | None, typer.Option(help="Article language (ISO 639-1)")] = None,
-    min_confidence: Annotated[float | None, typer.Option(help="Minimum policy confidence")] = None,
+    min_confidence: Annotated[
+        float | None,
+        typer.Option(help="Minimum policy confidence, 0 to 1", callback=checked(Confidence)),
+    ] = None,
     output: Annotated[
-        str, typer.Option("--format", help="json, table, or auto (table on a terminal)")
-    ] = "auto",
-    max_events: Annotated[int | None, typer.Option("--max", help="Stop after N events")] = None,
+        OutputFormat,
+        typer.Option("--format", help="json lines, a table, or auto (table on a terminal)"),
+    ] = OutputFormat.AUTO,
+    max_events: Annotated[
+        int | None, typer.Option("--max", help="Stop after N events", min=1)
+    ] = None,
     idle_timeout: Annotated[
-        float | None, typer.Option(help="Stop after this many seconds without events")
+        float | None,
+        typer.Option(
+            help="Stop after this many seconds without events, whatever the state",
+            callback=checked(PositiveFloat),
+        ),
     ] = None,
 ) -> None:
     """Follow output topics: JSON lines when piped, a live table on a terminal."""
-    from newsflow.subscribe import EventFilter, events, topic_name
+    from newsflow.subscribe import EventFilter, events, topic_names
     from newsflow.views import EventTable
 
     begin: Any = start if start in ("earliest", "latest") else parse_time(start)
-    if output not in ("json", "table", "auto"):
-        raise CliError("--format must be json, table or auto")
-    as_table = output == "table" or (output == "auto" and sys.stdout.isatty())
+    as_table = output is OutputFormat.TABLE or (output is OutputFormat.AUTO and sys.stdout.isatty())
     settings = _settings()
-    names = [topic_name(settings, t) for t in topic]
+    names = topic_names(settings, topic)
     filters = EventFilter(
         entity=entity,
         entity_type=entity_type,
@@ -293,24 +356,21 @@ def subscribe(
 
     async def follow() -> None:
         count = 0
-        table = EventTable() if as_table else None
-        with table.live() if table else contextlib.nullcontext():
-            async for event in events(
-                settings,
-                names,
-                start=begin,
-                group=group,
-                idle_timeout=idle_timeout,
-                filters=filters,
-            ):
-                if table is not None:
-                    table.add(event)
-                else:
-                    sys.stdout.write(json.dumps(event.value, ensure_ascii=False) + "\n")
-                    sys.stdout.flush()
-                count += 1
-                if max_events is not None and count >= max_events:
-                    return
+        table = EventTable(out) if as_table else None
+        stream = events(
+            settings, names, start=begin, group=group, idle_timeout=idle_timeout, filters=filters
+        )
+        async with contextlib.aclosing(stream):
+            with table.live() if table else contextlib.nullcontext():
+                async for event in stream:
+                    if table is not None:
+                        table.add(event)
+                    else:
+                        sys.stdout.write(json.dumps(event.value, ensure_ascii=False) + "\n")
+                        sys.stdout.flush()
+                    count += 1
+                    if max_events is not None and count >= max_events:
+                        return
 
     with contextlib.suppress(KeyboardInterrupt):
         _run(follow)
@@ -426,7 +486,9 @@ def schemas_export(
 def demo(
     keep_running: Annotated[bool, typer.Option(help="Keep the worker and broker up")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print events as JSON lines")] = False,
-    timeout: Annotated[float, typer.Option(help="Seconds to wait for results")] = 180.0,
+    timeout: Annotated[
+        float, typer.Option(help="Seconds to wait for results", callback=checked(PositiveFloat))
+    ] = 180.0,
 ) -> None:
     """Start a local broker (unless one is configured) and a worker, feed samples, show results."""
     from newsflow.demo import run_demo
@@ -462,11 +524,33 @@ def audit(
 
 
 def main() -> None:
-    """Run the CLI, printing failures as one helpful line instead of a traceback."""
+    """Run the CLI, printing failures as one helpful line instead of a traceback (which goes
+    to the log at debug level: NEWSFLOW_LOG_LEVEL=DEBUG shows it)."""
     try:
-        app()
+        code = app(standalone_mode=False)
+    except typer.TyperException as exc:  # typer's (vendored) click: usage errors and the like
+        if type(exc).__name__ == "NoArgsIsHelpError":
+            getattr(exc, "show", lambda: None)()
+            sys.exit(exc.exit_code)
+        context = getattr(exc, "ctx", None)
+        where = f" (see `{context.command_path} --help`)" if context is not None else ""
+        message = exc.format_message().replace("Value error, ", "")
+        _fail(f"{message}{where}", exc, exc.exit_code)
+    except typer.Abort:
+        sys.exit(130)
     except (OperatorError, FileNotFoundError, ValueError) as exc:
-        err.print(f"[bold red]error:[/] {exc}", highlight=False)
-        sys.exit(2)
+        _fail(str(exc), exc, 2)
     except KeyboardInterrupt:
         sys.exit(130)
+    except BrokenPipeError:  # the reader went away (`| head`): nothing left to say to it
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
+    except Exception as exc:  # a failure we did not foresee: still one line, and exit 1
+        _fail(f"{type(exc).__name__}: {exc}", exc, 1)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _fail(message: str, exc: BaseException, code: int) -> None:
+    log.debug("%s", message, exc_info=exc)
+    err.print(f"[bold red]error:[/] {escape(' '.join(message.split()))}", highlight=False)
+    sys.exit(code)

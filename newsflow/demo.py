@@ -21,6 +21,7 @@ from newsflow.kafka import end_offsets, ensure_topics
 from newsflow.processes import stop_process
 from newsflow.settings import Settings
 from newsflow.subscribe import Event, events
+from newsflow.terminal import console as make_console
 from newsflow.views import summary_row
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "articles"
@@ -108,7 +109,7 @@ def _show(event: Event, console: Console, as_json: bool) -> None:
 
 def run_demo(settings: Settings, *, keep_running: bool, as_json: bool, timeout: float) -> int:
     """Run the demo end to end; return the process exit code."""
-    console = Console(stderr=as_json)
+    console = make_console(stderr=as_json)
     broker: LocalBroker | None = None
     if settings.uses_local_broker:
         broker = local_broker(settings)

@@ -269,10 +269,13 @@ def make_producer(settings: Settings, **overrides: Any) -> AIOKafkaProducer:
 
 
 async def start_client(settings: Settings, client: AIOKafkaProducer | AIOKafkaConsumer) -> None:
-    """Start an aiokafka client, turning connection failures into KafkaUnavailableError."""
+    """Start an aiokafka client, turning connection failures into KafkaUnavailableError; a
+    client that failed to start is closed (no "Unclosed AIOKafkaProducer" at exit)."""
     try:
         await client.start()
     except (KafkaConnectionError, KafkaError, OSError) as exc:
+        with contextlib.suppress(Exception):
+            await client.stop()
         raise _unavailable(settings, exc) from exc
 
 

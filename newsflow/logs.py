@@ -7,15 +7,21 @@ errors repeated in a tight loop are logged once per interval.
 - Storms: while the broker is down, aiokafka retries metadata and connections without backoff
   and logs an error per attempt (~10,000 lines a second per client, measured); operators need one
   clear line, with a count of what was held back.
+- Known noise: messages the Kafka clients log as errors although nothing is wrong for us
+  (`KNOWN_NOISE`) are lowered to the level they deserve and counted by kind (`NOISE_COUNTS`,
+  served as `newsflow_log_noise_total`), so log-based alerting does not page on them and what
+  they hide is still seen.
 """
 
 from __future__ import annotations
 
+import collections
 import json
 import logging
 import sys
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 REDACTED = "***"
@@ -117,12 +123,88 @@ class SecretRedactor:
 def redact_secrets(secrets: Iterable[str]) -> SecretRedactor:
     """Make every log record of this process carry `***` instead of each secret; return the
     redactor (installed once, as the log record factory; later calls add secrets)."""
-    factory = logging.getLogRecordFactory()
+    factory: Any = logging.getLogRecordFactory()
+    while not isinstance(factory, SecretRedactor) and hasattr(factory, "base"):
+        factory = factory.base  # a NoiseLowerer in front of it
     if not isinstance(factory, SecretRedactor):
-        factory = SecretRedactor(factory)
+        factory = SecretRedactor(logging.getLogRecordFactory())
         logging.setLogRecordFactory(factory)
     factory.add(secrets)
     return factory
+
+
+@dataclass(frozen=True)
+class NoiseRule:
+    """A library message known to be harmless: logger name prefix, a piece of its template,
+    the level it deserves and the kind it is counted as."""
+
+    kind: str
+    logger: str
+    text: str
+    level: int
+
+    def matches(self, record: logging.LogRecord) -> bool:
+        """Return whether `record` is this message, logged above the level it deserves."""
+        return (
+            record.levelno > self.level
+            and record.name.startswith(self.logger)
+            and self.text in str(record.msg)
+        )
+
+
+KNOWN_NOISE: tuple[NoiseRule, ...] = (
+    # A client retrying a bootstrap server: our commands say once, clearly, when Kafka is
+    # unreachable; the worker's readiness and lag metrics say it too.
+    NoiseRule("connect_retry", "aiokafka", "Unable connect to", logging.INFO),
+    # A commit from outside a live group (replay with workers running) or during a rebalance:
+    # aiokafka rejoins or raises, and `replay` reports the refusal itself.
+    NoiseRule(
+        "commit_rejoin", "aiokafka", "OffsetCommit failed for group %s due to group", logging.INFO
+    ),
+    # Faust's fetch watchdog, while another member joins or crashes and partitions move; a
+    # real stall shows as consumer lag (newsflow_consumer_lag and its alert).
+    NoiseRule("fetch_not_started", "faust", "has not sent fetch request", logging.WARNING),
+)
+
+NOISE_COUNTS: collections.Counter[str] = collections.Counter()
+"""How many records each KNOWN_NOISE kind had lowered in this process."""
+
+
+class NoiseLowerer:
+    """A log record factory that lowers known-harmless library messages and counts them."""
+
+    def __init__(self, base: Callable[..., logging.LogRecord], rules: Iterable[NoiseRule]) -> None:
+        self.base = base
+        self.rules = tuple(rules)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> logging.LogRecord:
+        """Return the base factory's record, at the level it deserves if it is known noise."""
+        record = self.base(*args, **kwargs)
+        for rule in self.rules:
+            if rule.matches(record):
+                NOISE_COUNTS[rule.kind] += 1
+                record.levelno, record.levelname = rule.level, logging.getLevelName(rule.level)
+                break
+        return record
+
+
+def lower_noise(rules: Iterable[NoiseRule] = KNOWN_NOISE) -> None:
+    """Install NoiseLowerer (once) in front of the log record factory."""
+    factory = logging.getLogRecordFactory()
+    if not isinstance(factory, NoiseLowerer):
+        logging.setLogRecordFactory(NoiseLowerer(factory, rules))
+
+
+class LevelGate(logging.Filter):
+    """Passes records at `level` or above: lowered records are judged by their new level."""
+
+    def __init__(self, level: int) -> None:
+        super().__init__()
+        self.level = level
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Return whether `record` is at the gate's level or above."""
+        return record.levelno >= self.level
 
 
 def configure_logging(level: str, secrets: Iterable[str], *, cli: bool = False) -> None:
@@ -130,6 +212,7 @@ def configure_logging(level: str, secrets: Iterable[str], *, cli: bool = False) 
     Kafka client's progress lines are not for a command's user), secrets redacted, client
     error storms held back."""
     redact_secrets(secrets)
+    lower_noise()
     shown = logging.WARNING if cli and level == "INFO" else getattr(logging, level)
     logging.basicConfig(
         level=shown,
@@ -137,4 +220,6 @@ def configure_logging(level: str, secrets: Iterable[str], *, cli: bool = False) 
         stream=sys.stderr,
         force=True,
     )
+    for handler in logging.root.handlers:
+        handler.addFilter(LevelGate(shown))
     quiet_repeats()

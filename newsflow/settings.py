@@ -2,16 +2,64 @@
 
 from __future__ import annotations
 
+import difflib
+import json
 import os
 import socket
+import ssl
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AfterValidator, BeforeValidator, Field, SecretStr
+from pydantic_core import PydanticCustomError
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from newsflow.broker import DEFAULT_LOCAL_PORT
+from newsflow.errors import OperatorError
 from pipeline.config import ALL_STAGES, PipelineConfig
+
+ENV_PREFIX = "NEWSFLOW_"
+NON_SETTING_VARIABLES = frozenset({"NEWSFLOW_TEST_KAFKA", "NEWSFLOW_SHARED_DIR"})
+"""NEWSFLOW_* variables that are no setting on purpose: the test suite's own (tests/conftest.py)."""
+
+
+def _listed(value: Any) -> Any:
+    """Return a list setting's items from a comma-separated string or a JSON list."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if text.startswith("["):
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise PydanticCustomError(
+                "list_form",
+                "not a JSON list ({error}); write a comma-separated list such as a,b",
+                {"error": str(exc)},
+            ) from exc
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _known_stages(value: tuple[str, ...]) -> tuple[str, ...]:
+    unknown = [stage for stage in value if stage not in ALL_STAGES]
+    if unknown or "cleaning" not in value:
+        raise PydanticCustomError(
+            "stages",
+            "stages must include cleaning and name only {allowed} (comma-separated); got {got}",
+            {"allowed": ", ".join(ALL_STAGES), "got": ",".join(value) or "(none)"},
+        )
+    return tuple(dict.fromkeys(value))
+
+
+ListSetting = Annotated[tuple[str, ...], NoDecode, BeforeValidator(_listed)]
+"""A list setting, given as `a,b` or as a JSON list `["a","b"]`."""
+Stages = Annotated[ListSetting, AfterValidator(_known_stages)]
+"""The stages to run: names from `pipeline.config.ALL_STAGES`, cleaning among them."""
+
+
+class TlsFilesError(OperatorError):
+    """A TLS file named in the settings is missing or unreadable."""
 
 
 def _default_processes() -> int:
@@ -22,7 +70,7 @@ class Settings(BaseSettings):
     """Newsflow configuration. Every field is also an env var: NEWSFLOW_<FIELD_NAME>."""
 
     model_config = SettingsConfigDict(
-        env_prefix="NEWSFLOW_", env_file=None, extra="ignore", secrets_dir=None
+        env_prefix=ENV_PREFIX, env_file=None, extra="ignore", secrets_dir=None
     )
 
     # Kafka connection
@@ -96,10 +144,10 @@ class Settings(BaseSettings):
 
     # Pipeline
     spacy_model: str = "en_core_web_sm"
-    stages: tuple[str, ...] = ALL_STAGES
+    stages: Stages = ALL_STAGES
     max_message_bytes: int = Field(default=8_388_608, ge=1024)
     max_content_chars: int = Field(default=5_000_000, ge=1)
-    nlp_languages: tuple[str, ...] = Field(
+    nlp_languages: ListSetting = Field(
         default=("en",), description="Languages the NLP stages analyse; others get clean text only."
     )
     # 100,000: twice the longest article of the throughput corpus; adds ~360 MiB to a pool child
@@ -182,11 +230,45 @@ class Settings(BaseSettings):
                 self.kafka_sasl_password.get_secret_value() if self.kafka_sasl_password else None
             )
         if self.kafka_security_protocol.endswith("SSL"):
-            from aiokafka.helpers import create_ssl_context
+            options["ssl_context"] = self._ssl_context()
+        return options
 
-            options["ssl_context"] = create_ssl_context(
+    def _ssl_context(self) -> ssl.SSLContext:
+        from aiokafka.helpers import create_ssl_context
+
+        files = {
+            "NEWSFLOW_KAFKA_SSL_CAFILE": self.kafka_ssl_cafile,
+            "NEWSFLOW_KAFKA_SSL_CERTFILE": self.kafka_ssl_certfile,
+            "NEWSFLOW_KAFKA_SSL_KEYFILE": self.kafka_ssl_keyfile,
+        }
+        for variable, path in files.items():
+            if path is not None and not path.is_file():
+                raise TlsFilesError(f"{variable}: no such file: {path}")
+        try:
+            return create_ssl_context(
                 cafile=str(self.kafka_ssl_cafile) if self.kafka_ssl_cafile else None,
                 certfile=str(self.kafka_ssl_certfile) if self.kafka_ssl_certfile else None,
                 keyfile=str(self.kafka_ssl_keyfile) if self.kafka_ssl_keyfile else None,
             )
-        return options
+        except (ssl.SSLError, OSError) as exc:
+            named = ", ".join(f"{v}={p}" for v, p in files.items() if p is not None)
+            raise TlsFilesError(
+                f"cannot load the TLS files ({named}): {exc.strerror or exc}; they must be PEM "
+                "files (the key unencrypted)"
+            ) from exc
+
+
+def unknown_variables(environ: Mapping[str, str]) -> list[str]:
+    """Return one warning per NEWSFLOW_* variable in `environ` that is no setting, naming the
+    closest real one."""
+    known = [f"{ENV_PREFIX}{name.upper()}" for name in Settings.model_fields]
+    warnings = []
+    for variable in sorted(environ):
+        if not variable.upper().startswith(ENV_PREFIX) or variable in NON_SETTING_VARIABLES:
+            continue
+        if variable.upper() in known:
+            continue
+        close = difflib.get_close_matches(variable.upper(), known, n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]}?" if close else "; see README.md, Configuration"
+        warnings.append(f"{variable} is not a Newsflow setting and is ignored{hint}")
+    return warnings

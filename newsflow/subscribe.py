@@ -10,18 +10,29 @@ A downstream service reads validated events in a few lines::
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from aiokafka import TopicPartition
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
-from newsflow.kafka import StartFrom, tail
+from newsflow.errors import OperatorError
+from newsflow.kafka import KafkaUnavailableError, StartFrom, list_topics, tail
 from newsflow.settings import Settings
-from schemas import EnrichedArticle, PolicyChange
+from schemas import (
+    Confidence,
+    EnrichedArticle,
+    EntityType,
+    PolicyChange,
+    PolicyDirection,
+    PolicyStatus,
+)
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +46,8 @@ class Event:
     offset: int
     key: str | None
     value: dict[str, Any]
+    timestamp_ms: int | None = None
+    """When Kafka took the record (the producer's create time), in ms since the epoch."""
 
     @property
     def kind(self) -> str:
@@ -75,6 +88,26 @@ class EventFilter:
     status: str | None = None
     language: str | None = None
     min_confidence: float | None = None
+
+    def __post_init__(self) -> None:
+        """Refuse values no event can have, with the allowed ones (the schemas' own types)."""
+        checks: tuple[tuple[str, Any], ...] = (
+            ("entity_type", EntityType),
+            ("direction", PolicyDirection),
+            ("status", PolicyStatus),
+            ("min_confidence", Confidence),
+        )
+        for name, annotation in checks:
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if name == "entity_type" and isinstance(value, str):
+                value = value.upper()
+            try:
+                object.__setattr__(self, name, TypeAdapter(annotation).validate_python(value))
+            except ValidationError as exc:
+                problems = "; ".join(str(e["msg"]) for e in exc.errors())
+                raise ValueError(f"{name}: {problems} (got {value!r})") from None
 
     def _policy_matches(self, change: dict[str, Any]) -> bool:
         actor = change.get("actor") or {}
@@ -125,15 +158,61 @@ class EventFilter:
         )
 
 
-def topic_name(settings: Settings, alias: str) -> str:
-    """Return the topic name for an alias (enriched, policy, deadletter, raw) or a literal name."""
-    aliases = {
+class UnknownTopicError(OperatorError):
+    """A topic to follow is neither an alias nor a topic on the cluster."""
+
+
+def topic_aliases(settings: Settings) -> dict[str, str]:
+    """Return the short names of Newsflow's topics -> their configured topic names."""
+    return {
         "enriched": settings.topic_enriched,
         "policy": settings.topic_policy,
         "deadletter": settings.topic_deadletter,
         "raw": settings.topic_raw,
     }
-    return aliases.get(alias, alias)
+
+
+def topic_name(settings: Settings, alias: str) -> str:
+    """Return the topic name for an alias (enriched, policy, deadletter, raw) or a literal name."""
+    return topic_aliases(settings).get(alias, alias)
+
+
+def topic_names(settings: Settings, given: Iterable[str]) -> list[str]:
+    """Return the topics that `given` names (aliases or names, each maybe a comma list), in
+    order, each once."""
+    names = [topic_name(settings, part.strip()) for item in given for part in item.split(",")]
+    return list(dict.fromkeys(name for name in names if name))
+
+
+def check_topics(settings: Settings, names: Iterable[str], existing: Iterable[str]) -> None:
+    """Raise UnknownTopicError naming the known aliases if a topic of `names` does not exist."""
+    present = set(existing)
+    missing = [name for name in names if name not in present]
+    if missing:
+        known = ", ".join(f"{alias} ({name})" for alias, name in topic_aliases(settings).items())
+        raise UnknownTopicError(
+            f"no such topic: {', '.join(missing)} on {settings.bootstrap_servers}; follow "
+            f"{known}, or an existing topic (`newsflow topics list`); several: --topic a,b"
+        )
+
+
+async def _until_idle(
+    records: AsyncIterator[Any], idle_timeout: float | None
+) -> AsyncIterator[Any]:
+    """Yield from `records` until it ends or `idle_timeout` seconds pass without an item, in
+    whatever state the source is (connecting, waiting for partitions, filtering)."""
+    if idle_timeout is None:
+        async for record in records:
+            yield record
+        return
+    deadline = time.monotonic() + idle_timeout
+    while True:
+        try:
+            record = await asyncio.wait_for(anext(records), max(0.0, deadline - time.monotonic()))
+        except (StopAsyncIteration, TimeoutError):
+            return
+        yield record
+        deadline = time.monotonic() + idle_timeout
 
 
 async def events(
@@ -145,11 +224,33 @@ async def events(
     idle_timeout: float | None = None,
     filters: EventFilter | None = None,
 ) -> AsyncIterator[Event]:
-    """Yield decoded JSON events from `topics` that pass `filters`.
+    """Yield decoded JSON events from `topics` that pass `filters`; stop after `idle_timeout`
+    seconds without one (if given), whatever the consumer is doing.
 
-    Undecodable records are yielded with an `error` payload rather than hidden.
+    Undecodable records are yielded with an `error` payload rather than hidden. Every topic
+    must exist (UnknownTopicError otherwise: a consumer would wait for it forever).
     """
-    async for record in tail(settings, topics, start=start, group=group, idle_timeout=idle_timeout):
+    try:
+        existing = await asyncio.wait_for(list_topics(settings), idle_timeout)
+    except TimeoutError as exc:
+        raise KafkaUnavailableError(
+            f"Kafka at {settings.bootstrap_servers} did not answer within the idle timeout "
+            f"({idle_timeout:g} s)"
+        ) from exc
+    check_topics(settings, topics, existing)
+    async with contextlib.aclosing(
+        _decoded(
+            tail(settings, topics, start=start, group=group, idle_timeout=idle_timeout), filters
+        )
+    ) as decoded:
+        async for event in _until_idle(decoded, idle_timeout):
+            yield event
+
+
+async def _decoded(
+    records: AsyncIterator[Any], filters: EventFilter | None
+) -> AsyncIterator[Event]:
+    async for record in records:
         try:
             value = json.loads(record.value or b"null")
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -164,6 +265,7 @@ async def events(
             offset=record.offset,
             key=record.key.decode("utf-8", "replace") if record.key is not None else None,
             value=value,
+            timestamp_ms=record.timestamp_ms,
         )
 
 

@@ -56,6 +56,10 @@ class CleanedArticle:
     title: str | None = None
     author: str | None = None
     published_at: datetime | None = None
+    url: str | None = None
+    """The raw article's URL, else the canonical URL its HTML page states."""
+    source: str | None = None
+    """The raw article's source, else the outlet its HTML page names."""
     report: dict[str, Any] = field(default_factory=dict)
     minhash: list[int] = field(default_factory=list)
     """MinHash signature for near-duplicate lookup (`pipeline.dedupe`); empty if too short."""
@@ -127,6 +131,7 @@ def clean(raw: RawArticle, config: PipelineConfig) -> CleanedArticle:
         )
     _reject_binary(raw.content)
     title, author, published_at = raw.title, None, raw.published_at
+    url, source = raw.url, raw.source
     fallback = False
     content = raw.content
     prolog = _PROLOG.match(content)
@@ -138,11 +143,12 @@ def clean(raw: RawArticle, config: PipelineConfig) -> CleanedArticle:
         content = content[prolog.end() :]
     if raw.content_type is ContentType.TEXT_HTML or _HTML_START.match(content):
         page = extract_html(
-            content, precise=config.html_precise, with_date=raw.published_at is None
+            content, precise=config.html_precise, with_date=raw.published_at is None, url=raw.url
         )
         body, extractor, fallback = page.text, "html", page.recall_fallback
         title, author = title or page.title, page.author
         published_at = published_at or page.published_at
+        url, source = url or page.url, source or clean_field(page.source)
     else:
         body, extractor = raw.content, "plain"
     stripped = strip_furniture(normalise_text(body), title)
@@ -173,6 +179,8 @@ def clean(raw: RawArticle, config: PipelineConfig) -> CleanedArticle:
         title=clean_field(title),
         author=clean_field(author or stripped.byline),
         published_at=published_at,
+        url=url,
+        source=source,
         report=report.model_dump(),
         minhash=(
             minhash_signature(text, config.dedupe_num_perm, config.dedupe_shingle_words)

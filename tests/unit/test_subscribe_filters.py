@@ -67,3 +67,54 @@ def test_enriched_filters_look_at_entities_and_embedded_changes() -> None:
 def test_dead_letters_only_pass_when_no_content_filter_is_set() -> None:
     assert not EventFilter(entity="x").matches(LETTER)
     assert not EventFilter(direction="loosen").matches(LETTER)
+
+
+def test_filters_refuse_values_no_event_can_have() -> None:
+    import pytest
+
+    for bad in (
+        {"direction": "sideways"},
+        {"status": "rumoured"},
+        {"entity_type": "PLANET"},
+        {"min_confidence": 2.0},
+    ):
+        with pytest.raises(ValueError, match=next(iter(bad))):
+            EventFilter(**bad)  # type: ignore[arg-type]
+    assert EventFilter(entity_type="gpe").matches(ARTICLE)
+
+
+def test_topics_are_aliases_or_names_in_comma_lists_and_must_exist() -> None:
+    import pytest
+
+    from newsflow.settings import Settings
+    from newsflow.subscribe import UnknownTopicError, check_topics, topic_names
+
+    settings = Settings(topic_policy="pc", topic_enriched="en")
+    assert topic_names(settings, ["enriched,policy", "policy", " other "]) == ["en", "pc", "other"]
+    check_topics(settings, ["en", "pc"], ["en", "pc", "x"])
+    with pytest.raises(UnknownTopicError, match=r"nosuchtopic.*enriched \(en\).*policy \(pc\)"):
+        check_topics(settings, ["en", "nosuchtopic"], ["en", "pc"])
+
+
+def test_the_idle_timeout_holds_while_the_source_yields_nothing() -> None:
+    import asyncio
+    import time
+
+    from newsflow.subscribe import _until_idle
+
+    async def silent():  # a consumer waiting for partitions, or filtering every record out
+        await asyncio.sleep(3600)
+        yield None
+
+    async def one_then_silent():
+        yield "first"
+        await asyncio.sleep(3600)
+        yield "never"
+
+    async def collect(source) -> list:
+        return [item async for item in _until_idle(source, 0.3)]
+
+    started = time.monotonic()
+    assert asyncio.run(collect(silent())) == []
+    assert asyncio.run(collect(one_then_silent())) == ["first"]
+    assert time.monotonic() - started < 5

@@ -66,14 +66,22 @@ async def _collect(
     console.print(f"Fed {summary.sent} sample article(s) to [bold]{settings.topic_raw}[/]")
     received: list[Event] = []
     waiting = set(article_ids)
+    # An enriched article names its policy changes; each is also published on the policy topic,
+    # possibly after the article: the demo reads on until every announced one has arrived.
+    announced: set[str] = set()
+    seen_changes: set[str] = set()
 
     async def receive() -> None:
         async for event in events(settings, topics, start=start):
             received.append(event)
             _show(event, console, as_json)
-            if event.topic != settings.topic_policy:
+            if event.topic == settings.topic_policy:
+                seen_changes.add(str(event.value.get("id")))
+            else:
                 waiting.discard(str(event.key))
-            if not waiting:
+                changes = event.value.get("policy_changes") or []
+                announced.update(str(change.get("id")) for change in changes)
+            if not waiting and announced <= seen_changes:
                 return
 
     async def watch_worker() -> None:
@@ -88,12 +96,27 @@ async def _collect(
     await asyncio.gather(*pending, return_exceptions=True)
     for task in done:
         task.result()  # re-raises the worker's failure
-    if waiting:
+    if waiting or not announced <= seen_changes:
+        missing = f"{len(waiting)} article(s)" if waiting else "some policy changes"
         raise DemoError(
-            f"no result for {len(waiting)} article(s) after {timeout:.0f}s; worker log "
+            f"no result for {missing} after {timeout:.0f}s; worker log "
             f"{log_path}:\n{_tail(log_path)}"
         )
     return received
+
+
+def next_steps(settings: Settings, *, started_broker: bool) -> list[str]:
+    """Return the demo's closing lines: what to run next to follow, keep and watch the stream."""
+    follow = "newsflow subscribe --topic enriched,policy --from earliest --idle-timeout 5"
+    if started_broker:
+        follow = f"newsflow broker start && {follow}"
+    return [
+        "Next:",
+        f"  follow the topics:        {follow}",
+        "  keep it running, metrics: newsflow demo --keep-running  (then "
+        f"http://127.0.0.1:{settings.metrics_port}/metrics)",
+        "  dashboards:               docker compose up -d --build  (Grafana on http://localhost:3000)",
+    ]
 
 
 def _show(event: Event, console: Console, as_json: bool) -> None:
@@ -131,14 +154,21 @@ def run_demo(settings: Settings, *, keep_running: bool, as_json: bool, timeout: 
         )
         enriched = sum(1 for e in received if e.topic == settings.topic_enriched)
         changes = sum(1 for e in received if e.topic == settings.topic_policy)
+        letters = sum(1 for e in received if e.topic == settings.topic_deadletter)
         console.print(
-            f"Received {enriched} enriched article(s) and {changes} policy change(s). "
-            f"Metrics: http://127.0.0.1:{settings.metrics_port}/metrics"
+            f"Received {enriched} enriched article(s), {changes} policy change(s) and "
+            f"{letters} dead letter(s)."
         )
         if keep_running:
-            console.print("Worker and broker keep running; press Ctrl-C to stop.")
+            console.print(
+                f"Worker and broker keep running; metrics on "
+                f"http://127.0.0.1:{settings.metrics_port}/metrics. Press Ctrl-C to stop."
+            )
             with contextlib.suppress(KeyboardInterrupt):
                 worker.wait()
+        else:
+            for line in next_steps(settings, started_broker=broker is not None):
+                console.print(line, highlight=False, markup=False)
         return 0
     finally:
         if worker is not None:

@@ -40,7 +40,15 @@ def test_demo_runs_end_to_end_and_leaves_nothing_running(tmp_path: Path) -> None
     sample = next(e for e in enriched if e["id"] == "seed-ukraine-us-weapons-policy")
     assert "Joe Biden" in sample["clean_text"]
     assert len(enriched) >= 2, "the HTML sample is enriched too"
-    assert f"Metrics: http://127.0.0.1:{env['NEWSFLOW_METRICS_PORT']}/metrics" in result.stderr
+    # The summary counts what the demo printed: every policy change an article announced.
+    announced = {c["id"] for e in enriched for c in e["policy_changes"]}
+    changes = {e["event"]["id"] for e in events if e["topic"] == "policy.changes"}
+    assert announced and changes == announced
+    summary = f"Received {len(enriched)} enriched article(s), {len(changes)} policy change(s)"
+    assert summary in result.stderr, result.stderr[-2000:]
+    # No dead metrics URL once the demo is over: it says what to run next instead.
+    assert "/metrics)" in result.stderr and "Metrics: http" not in result.stderr
+    assert "newsflow broker start && newsflow subscribe --topic enriched,policy" in result.stderr
     # Stderr is not a terminal: lines are not wrapped (they were at 80 columns).
     assert (
         "Created topics: articles.raw, articles.enriched, policy.changes, articles.deadletter"

@@ -92,12 +92,34 @@ def _is_function_word(token: Token) -> bool:
     return token.is_stop and not token.is_upper and token.lower_ not in _DETERMINERS
 
 
-def _pieces(span: Span) -> list[Span]:
+def _is_score(token: Token) -> bool:
+    """Return whether `token` is a bare score or count: "2" in "Arsenal 2 Chelsea 1"."""
+    return token.is_digit and len(token.text) <= 3
+
+
+def _score_cut(token: Token, span: Span) -> bool:
+    """Return whether `token` is a score between two names in `span` ("Arsenal *2* Chelsea 1")."""
+    following = token.i + 1
+    return (
+        _is_score(token)
+        and span.start < token.i
+        and following < span.end
+        and _is_capitalised(span.doc[following])
+    )
+
+
+def _pieces(span: Span, families: frozenset[str] = frozenset()) -> list[Span]:
     """Return `span` cut at separators: "Reuters - Southwest Airlines Inc.", "Fund (IMF"."""
     pieces: list[Span] = []
     start = span.start
+    scored = "scores" in families and any(_score_cut(t, span) for t in span)
+    end = span.end
+    if scored:
+        while end > start and _is_score(span.doc[end - 1]):
+            end -= 1
+        span = Span(span.doc, span.start, end, label="ORG")
     for token in span:
-        if _is_separator(token):
+        if _is_separator(token) or (scored and _is_score(token)):
             if token.i > start:
                 pieces.append(Span(span.doc, start, token.i, label=span.label_, kb_id=span.kb_id_))
             start = token.i + 1
@@ -275,11 +297,18 @@ def _gazetteer_wins(match: _Match, overlapping: Sequence[Span]) -> bool:
     return True
 
 
+RULE_FAMILIES: tuple[str, ...] = ("scores", "datelines")
+"""Rule families that follow how news is written, each switchable (`EntityRules.families`):
+scores: names in results lines ("Arsenal 2 Chelsea 1") are cut apart at the scores and are teams;
+datelines: wire datelines, bylines and agency prefixes at a paragraph's start."""
+
+
 class EntityRules:
     """Pipeline component: correct the model's `doc.ents` with fixes and gazetteers."""
 
     def __init__(self, vocab: Vocab, tokenize: Language, entries: Iterable[Entry]) -> None:
         """Build the phrase matcher over every gazetteer alias."""
+        self.families: frozenset[str] = frozenset(RULE_FAMILIES)
         self.matcher = PhraseMatcher(vocab, attr="ORTH")
         self.entries: dict[int, Entry] = {}
         for index, entry in enumerate(entries):
@@ -306,7 +335,7 @@ class EntityRules:
             if ent.label_ in _SKIPPED_LABELS:
                 model.append(ent)
                 continue
-            for piece in _pieces(ent):
+            for piece in _pieces(ent, self.families):
                 trimmed = _trim(piece)
                 if trimmed is None or _is_junk(trimmed) or _is_department_in_title(trimmed):
                     continue
@@ -316,7 +345,8 @@ class EntityRules:
                 if label != trimmed.label_:
                     trimmed = Span(doc, trimmed.start, trimmed.end, label=label)
                 model.append(trimmed)
-        model = _overrides(model, _layout_names(doc))
+        if "datelines" in self.families:
+            model = _overrides(model, _layout_names(doc))
         chosen: list[Span] = []
         dropped: set[int] = set()
         for match in self._matches(doc):

@@ -23,6 +23,7 @@ from spacy.util import filter_spans
 from spacy.vocab import Vocab
 
 from pipeline import gazetteers
+from pipeline.entity_keys import entity_key
 from pipeline.gazetteers import Entry
 from schemas import Entity, EntityType, Mention, Role
 
@@ -685,6 +686,7 @@ def extract_entities(doc: Doc) -> list[Entity]:
             Entity(
                 name=name,
                 type=EntityType(label),
+                key=entity_key(label, name, gazetteer),
                 aliases=list(dict.fromkeys(_surface(s) for s in ordered)),
                 mentions=[
                     Mention(text=s.text, start=s.start_char, end=s.end_char) for s in ordered

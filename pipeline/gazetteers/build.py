@@ -88,6 +88,7 @@ def build() -> list[dict[str, Any]]:
             "label": "GPE",
             "aliases": _variants(name) + names,
             "kind": "country",
+            "code": country["iso"],
         }
         if name in KEEP_PERSON:
             entry["keep"] = ["PERSON", "ORG"]
@@ -103,6 +104,7 @@ def build() -> list[dict[str, Any]]:
                     "aliases": demonyms,
                     "country": name,
                     "keep": ["LANGUAGE"],
+                    "code": country["iso"],
                 }
             )
     capitals = {c["capital"].strip() for c in countries if c["capital"].strip()}
@@ -113,6 +115,10 @@ def build() -> list[dict[str, Any]]:
     names = [
         c["name"] for c in cities if c["population"] >= MIN_CITY_POPULATION or c["name"] in capitals
     ]
+    # The most populous city of a name is the one news means; its GeoNames id is its code.
+    city_code: dict[str, str] = {}
+    for city in cities:
+        city_code.setdefault(city["name"], f"geonames:{city['geonameid']}")
     for name in [*sorted(capitals), *names, *place_extras]:
         if name in EXCLUDED_PLACES or name in seen:
             continue
@@ -122,6 +128,7 @@ def build() -> list[dict[str, Any]]:
                 "name": name,
                 "label": "GPE",
                 "aliases": _variants(name) + spellings,
+                **({"code": city_code[name]} if name in city_code else {}),
                 # A capital stands for its government ("Moscow said"), seldom for a club.
                 **({"capital_of": capital_of[name]} if name in capitals else {"keep": CITY_KEEP}),
             }
@@ -129,7 +136,14 @@ def build() -> list[dict[str, Any]]:
     for state in sorted(cache.get_us_states().values(), key=lambda s: s["name"]):
         if state["name"] in EXCLUDED_PLACES:
             continue
-        add({"name": state["name"], "label": "GPE", "aliases": _variants(state["name"])})
+        add(
+            {
+                "name": state["name"],
+                "label": "GPE",
+                "aliases": _variants(state["name"]),
+                "code": f"US-{state['code']}",
+            }
+        )
     return entries
 
 

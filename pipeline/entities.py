@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
@@ -22,6 +23,7 @@ from spacy.tokens import Doc, Span, Token
 from spacy.util import filter_spans
 from spacy.vocab import Vocab
 
+from pipeline import entities_news as news
 from pipeline import gazetteers
 from pipeline.entity_keys import entity_key
 from pipeline.gazetteers import Entry
@@ -93,9 +95,12 @@ def _is_function_word(token: Token) -> bool:
     return token.is_stop and not token.is_upper and token.lower_ not in _DETERMINERS
 
 
+_SCORE = re.compile(r"^\d{1,3}(?:-\d{1,3})?$")
+
+
 def _is_score(token: Token) -> bool:
-    """Return whether `token` is a bare score or count: "2" in "Arsenal 2 Chelsea 1"."""
-    return token.is_digit and len(token.text) <= 3
+    """Return whether `token` is a score: "2" in "Arsenal 2 Chelsea 1", "2-1" in "Lyon 2-1"."""
+    return bool(_SCORE.match(token.text))
 
 
 def _score_cut(token: Token, span: Span) -> bool:
@@ -115,6 +120,11 @@ def _pieces(span: Span, families: frozenset[str] = frozenset()) -> list[Span]:
     start = span.start
     scored = "scores" in families and any(_score_cut(t, span) for t in span)
     end = span.end
+    if "scores" in families and not scored and len(span) > 3:
+        last = span[-3:]
+        if _is_score(last[0]) and last[1].text == "-" and _is_score(last[2]):
+            # "Lyon 2-1", "Charlton 2-0": a side and its result, not a name with numbers.
+            span = Span(span.doc, span.start, span.end - 3, label="ORG")
     if scored:
         while end > start and _is_score(span.doc[end - 1]):
             end -= 1
@@ -228,10 +238,10 @@ def _dateline(doc: Doc, start: int) -> list[Span]:
     """Return the names in a wire dateline at token `start`: "CARACAS, Venezuela (Reuters) -"."""
     found: list[Span] = []
     i = start
-    # A wire prefix: "AP - ", "Canadian Press - ".
+    # A wire prefix: "AP - ", "Canadian Press - " (a city in capitals is a dateline: "DETROIT --").
     for j in range(i + 1, min(i + 4, len(doc))):
         if doc[j].text in _DASHES and _is_separator(doc[j]):
-            if all(_is_capitalised(t) for t in doc[i:j]):
+            if all(_is_capitalised(t) for t in doc[i:j]) and not _is_caps_place(doc[i:j]):
                 found.append(Span(doc, i, j, label="ORG"))
                 i = j + 1
             break
@@ -245,7 +255,7 @@ def _dateline(doc: Doc, start: int) -> list[Span]:
         i += 3
     city_end = _caps_run(doc, i)
     if city_end == i:
-        return found
+        return found + _sourced_dateline(doc, i)
     names = [Span(doc, i, city_end, label="GPE")]
     i = city_end
     if i < len(doc) and doc[i].text == ",":
@@ -264,6 +274,41 @@ def _dateline(doc: Doc, start: int) -> list[Span]:
     if i < len(doc) and doc[i].text in _DASHES:
         return found + names
     return found
+
+
+def _is_caps_place(tokens: Span) -> bool:
+    """Return whether capitalised `tokens` before a dash are a dateline's city, not an agency."""
+    letters = sum(len(t.text) for t in tokens if t.is_alpha)
+    if not all(t.is_upper for t in tokens) or letters <= 4:
+        return False
+    return tokens.text.casefold() not in gazetteers.outlets()
+
+
+def _sourced_dateline(doc: Doc, start: int) -> list[Span]:
+    """Return the names of "Houston, TX (Sports Network) -": city, region and source."""
+    i = start
+    while i < len(doc) and i - start < 3 and _is_capitalised(doc[i]) and doc[i].is_alpha:
+        i += 1
+    if i == start or i + 5 > len(doc) or doc[i].text != ",":
+        return []
+    region_end = i + 1
+    while region_end < len(doc) and region_end - i <= 2 and _is_capitalised(doc[region_end]):
+        region_end += 1
+    if region_end == i + 1 or doc[region_end].text != "(":
+        return []
+    close = next(
+        (k for k in range(region_end + 1, min(region_end + 6, len(doc))) if doc[k].text == ")"),
+        None,
+    )
+    if close is None or close == region_end + 1 or close + 1 >= len(doc):
+        return []
+    if doc[close + 1].text not in _DASHES:
+        return []
+    return [
+        Span(doc, start, i, label="GPE"),
+        Span(doc, i + 1, region_end, label="GPE"),
+        Span(doc, region_end + 1, close, label="ORG"),
+    ]
 
 
 def _layout_names(doc: Doc) -> list[Span]:
@@ -298,10 +343,20 @@ def _gazetteer_wins(match: _Match, overlapping: Sequence[Span]) -> bool:
     return True
 
 
-RULE_FAMILIES: tuple[str, ...] = ("scores", "datelines")
+RULE_FAMILIES: tuple[str, ...] = (
+    "scores",
+    "datelines",
+    "caps",
+    "tickers",
+    "sentence_starts",
+    "sports",
+    "lists",
+)
 """Rule families that follow how news is written, each switchable (`EntityRules.families`):
 scores: names in results lines ("Arsenal 2 Chelsea 1") are cut apart at the scores and are teams;
-datelines: wire datelines, bylines and agency prefixes at a paragraph's start."""
+datelines: wire datelines, bylines and agency prefixes at a paragraph's start; the others are in
+`pipeline.entities_news` (caps headlines, tickers, sentence-initial common words, sports teams
+and competitions, lists of people)."""
 
 
 class EntityRules:
@@ -310,6 +365,7 @@ class EntityRules:
     def __init__(self, vocab: Vocab, tokenize: Language, entries: Iterable[Entry]) -> None:
         """Build the phrase matcher over every gazetteer alias."""
         self.families: frozenset[str] = frozenset(RULE_FAMILIES)
+        self.reread: Callable[[str], Doc] = tokenize.__call__
         self.matcher = PhraseMatcher(vocab, attr="ORTH")
         self.entries: dict[int, Entry] = {}
         for index, entry in enumerate(entries):
@@ -346,8 +402,14 @@ class EntityRules:
                 if label != trimmed.label_:
                     trimmed = Span(doc, trimmed.start, trimmed.end, label=label)
                 model.append(trimmed)
+        if "caps" in self.families:
+            model = news.caps(doc, model, self.reread)
         if "datelines" in self.families:
             model = _overrides(model, _layout_names(doc))
+        if "tickers" in self.families:
+            model = news.tickers(doc, model)
+        if "sentence_starts" in self.families:
+            model = news.sentence_starts(doc, model)
         chosen: list[Span] = []
         dropped: set[int] = set()
         for match in self._matches(doc):
@@ -363,8 +425,28 @@ class EntityRules:
         # A weapon's designation cut out of a longer model span leaves the rest standing:
         # "US Air Force F-15E" -> "US Air Force" + "F-15E".
         kept += [r for i in dropped for r in _remainders(model[i], chosen) if r.label_ != "WEAPON"]
-        doc.ents = filter_spans(kept + chosen)
+        final = filter_spans(kept + chosen)
+        if "sports" in self.families:
+            final = news.sports(doc, final, _is_country)
+        if "lists" in self.families:
+            final = news.lists(doc, final)
+        doc.ents = filter_spans(final)
         return doc
+
+
+def _is_country(name: str) -> bool:
+    """Return whether `name` is one of a country's names ("South Africa", "U.S.")."""
+    return name.casefold() in _country_names()
+
+
+@lru_cache(maxsize=1)
+def _country_names() -> frozenset[str]:
+    return frozenset(
+        alias.casefold()
+        for entry in gazetteers.load_entries()
+        if entry.kind == "country"
+        for alias in (entry.name, *entry.aliases)
+    )
 
 
 _SUFFIX_ORGS = frozenset({"llc", "lp", "inc", "ltd", "plc", "corp", "co", "ag", "sa", "nv"})
@@ -409,7 +491,9 @@ def _remainders(span: Span, weapons: Sequence[Span]) -> list[Span]:
 @Language.factory(COMPONENT)
 def make_entity_rules(nlp: Language, name: str) -> EntityRules:
     """Return the entity-rules component with the project's gazetteers."""
-    return EntityRules(nlp.vocab, nlp, gazetteers.load_entries())
+    rules = EntityRules(nlp.vocab, nlp, gazetteers.load_entries())
+    rules.reread = nlp.__call__  # caps paragraphs are parsed again, in title case
+    return rules
 
 
 # --- extraction: mentions -> entities -------------------------------------------------------

@@ -153,3 +153,19 @@ def titles(kind: str) -> frozenset[str]:
     """Return the lower-case title words of one kind (head, modifier, person, honorific,
     government, spokesperson), from titles.tsv."""
     return frozenset(word for word, kinds in _tsv_rows("titles.tsv") if kind in kinds.split("|"))
+
+
+@lru_cache(maxsize=8)
+def news_words(kind: str) -> frozenset[str]:
+    """Return the words of one kind (sport, result, competition, squad, place_prep), from
+    news-words.tsv: vocabulary that says how a piece of news is written."""
+    return frozenset(
+        word for word, kinds in _tsv_rows("news-words.tsv") if kind in kinds.split("|")
+    )
+
+
+@lru_cache(maxsize=1)
+def common_words() -> frozenset[str]:
+    """Return the lower-case words news writes in lower case mid-sentence (common-words.txt)."""
+    lines = (HERE / "common-words.txt").read_text(encoding="utf-8").splitlines()
+    return frozenset(line for line in lines if line and not line.startswith("#"))

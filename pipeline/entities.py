@@ -520,9 +520,23 @@ class _Group:
     def label(self) -> str:
         if self.gazetteer is not None:
             return self.gazetteer.label
+        if self._full_name_of_a_person():
+            return "PERSON"
         # Most votes; a tie goes to the first mention's label.
         first = min(self.spans, key=lambda s: s.start_char).label_
         return max(self.labels, key=lambda lab: (self.labels[lab], lab == first))
+
+    def _full_name_of_a_person(self) -> bool:
+        """Return whether a person's full name is among the mentions and the rest are its end.
+
+        "Donald Trump" (PERSON) with "Trump" (ORG in "the Trump campaign"): the entity is the
+        person; a surname alone never outvotes the full name it stands for.
+        """
+        people = [s for s in self.spans if s.label_ == "PERSON" and len(s) >= 2]
+        if not people or news.is_sports(people[0].doc):
+            return False  # in sports reports, "Man United" and "United" are a club
+        full = max(people, key=len).text.split()
+        return all(full[-len(s.text.split()) :] == s.text.split() for s in self.spans)
 
     def name(self) -> str:
         if self.gazetteer is not None:
@@ -646,9 +660,12 @@ def _title_right(doc: Doc, start: int) -> tuple[int, int]:
         if word in _TITLE_WORDS and not doc[i].ent_type_:
             i += 1
         elif word == "of" and i + 1 < len(doc) and doc[i + 1].lower_ in _OF_COMPLEMENTS:
-            i += 2
-            while i < len(doc) and doc[i].lower_ in _OF_COMPLEMENTS:
-                i += 1
+            j = i + 2
+            while j < len(doc) and doc[j].lower_ in _OF_COMPLEMENTS:
+                j += 1
+            if all(t.lower_ == "the" for t in doc[i + 1 : j]):
+                break  # "director of the Center for ...": the title ends, its owner follows
+            i = j
         else:
             break
     return start, i
@@ -724,7 +741,9 @@ def _roles_of(span: Span, owners: _Owners) -> list[Role]:
             i += 1
         start, end = _title_right(doc, i)
         title = _role_title(doc, start, end) if end > start else None
-        if title:
+        # "Thomas Hardiman, 10th Circuit Judge Neil Gorsuch": the title is the next person's.
+        next_person = end < len(doc) and doc[end].ent_type_ == "PERSON"
+        if title and not next_person:
             roles.append(Role(title=title, of=owner or owners.after(end)))
     return roles
 

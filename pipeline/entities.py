@@ -224,7 +224,10 @@ _DASHES = frozenset({"-", "--", "—", "–", ":"})
 
 
 def _paragraph_starts(doc: Doc) -> list[int]:
-    return [t.i for t in doc if t.i == 0 or "\n" in doc[t.i - 1].text]
+    if not len(doc):
+        return []
+    breaks = [t.i + 1 for t in doc if "\n" in t.text and t.i + 1 < len(doc)]
+    return [0, *breaks]
 
 
 def _caps_run(doc: Doc, start: int) -> int:
@@ -256,6 +259,9 @@ def _dateline(doc: Doc, start: int) -> list[Span]:
     city_end = _caps_run(doc, i)
     if city_end == i:
         return found + _sourced_dateline(doc, i)
+    label = doc[i:city_end].text.lower()
+    if label in gazetteers.common_words() or label in gazetteers.news_words("sport"):
+        return found  # "SOCCER - ", "CRICKET - ": a section label, not a city
     names = [Span(doc, i, city_end, label="GPE")]
     i = city_end
     if i < len(doc) and doc[i].text == ",":
@@ -314,7 +320,8 @@ def _sourced_dateline(doc: Doc, start: int) -> list[Span]:
 def _layout_names(doc: Doc) -> list[Span]:
     """Return names that news layout gives away: datelines, bylines, sites quoted as sources."""
     spans = [s for p in _paragraph_starts(doc) for s in _dateline(doc, p)]
-    spans += [Span(doc, t.i, t.i + 1, label="ORG") for t in doc if _WEB_SOURCE.match(t.text)]
+    if "." in news.doc_text(doc):
+        spans += [Span(doc, t.i, t.i + 1, label="ORG") for t in doc if _WEB_SOURCE.match(t.text)]
     return spans
 
 
@@ -406,6 +413,8 @@ class EntityRules:
             model = news.caps(doc, model, self.reread)
         if "datelines" in self.families:
             model = _overrides(model, _layout_names(doc))
+        if "scores" in self.families:
+            model = news.results_lines(doc, model)
         if "tickers" in self.families:
             model = news.tickers(doc, model)
         if "sentence_starts" in self.families:
@@ -774,7 +783,7 @@ def extract_entities(doc: Doc) -> list[Entity]:
     groups = _merge_aliases(_group(spans))
     named = [(g, g.name()) for g in groups]
     owners = _Owners(doc, named)
-    length = len(doc.text)
+    length = len(news.doc_text(doc))
     scores = {id(g): sum(_weight(s, length) for s in g.spans) for g in groups}
     total = sum(scores.values()) or 1.0
     entities: list[Entity] = []

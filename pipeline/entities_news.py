@@ -14,7 +14,9 @@ lists them; each can be switched off and is measured on/off by `bench.entity_set
 - caps: a paragraph set in capitals (a headline, a kicker) is read again in title case, and a
   capitalised common word opening a lede ("INVESTORS sent stocks lower") is not a name;
 - lists: in a list of people ("Squad: ...", comma lists of names), the items the model missed or
-  mislabelled are people too.
+  mislabelled are people too, and the list's label is not a name;
+- results lines (part of the scores family): "Bristol Rovers 2 Halifax Town 1" names two teams,
+  a standings row "Halifax Town 10 6 2 2 18 9 20" one (a person when the model says so: golf).
 
 World knowledge (sports words, competition words, common words) lives in `pipeline/gazetteers/`.
 """
@@ -98,10 +100,26 @@ def tickers(doc: Doc, spans: list[Span]) -> list[Span]:
     return out
 
 
+_LOWER_WORD = re.compile(r"[a-z][a-z.]*")
+
+
+def doc_text(doc: Doc) -> str:
+    """Return `doc.text`, built once per Doc (spaCy joins every token on each access)."""
+    text = doc.user_data.get("newsflow_text")
+    if not isinstance(text, str):
+        text = doc.text
+        doc.user_data["newsflow_text"] = text
+    return text
+
+
 def is_sports(doc: Doc) -> bool:
-    """Return whether `doc` reads as a sports report (enough sports words or a results line)."""
-    words = sum(1 for t in doc if t.lower_ in _SPORT)
-    return words >= SPORTS_MIN_WORDS
+    """Return whether `doc` reads as a sports report (enough sports words); cached on the Doc."""
+    cached = doc.user_data.get("newsflow_is_sports")
+    if cached is None:
+        words = _LOWER_WORD.findall(doc_text(doc).lower())
+        cached = sum(1 for w in words if w.rstrip(".") in _SPORT) >= SPORTS_MIN_WORDS
+        doc.user_data["newsflow_is_sports"] = cached
+    return bool(cached)
 
 
 def _team_context(span: Span) -> bool:
@@ -155,16 +173,27 @@ def sports(doc: Doc, spans: list[Span], countries: Callable[[str], bool]) -> lis
     return out
 
 
+_CAPS_WORD = re.compile(r"[^\W\d_]{2,}")
+CAPS_MAX_CHARS = 300
+"""Longer lines in capitals are not headlines; they are not re-read."""
+
+
 def _caps_paragraphs(doc: Doc) -> list[tuple[int, int]]:
-    """Return [start, end) token ranges of paragraphs set in capitals (3+ words, 80% upper)."""
-    ranges, start = [], 0
-    for token in doc:
-        if "\n" in token.text or token.i == len(doc) - 1:
-            end = token.i + (0 if "\n" in token.text else 1)
-            words = [t for t in doc[start:end] if t.is_alpha and len(t) > 1]
-            if len(words) >= 3 and sum(t.is_upper for t in words) >= 0.8 * len(words):
-                ranges.append((start, end))
-            start = token.i + 1
+    """Return [start, end) token ranges of lines set in capitals (3+ words, 80% upper).
+
+    Read from the text, not token by token: most articles have none, and this runs on all.
+    """
+    ranges, at = [], 0
+    for line in doc_text(doc).split("\n"):
+        start, at = at, at + len(line) + 1
+        if len(line) > CAPS_MAX_CHARS:
+            continue
+        words = _CAPS_WORD.findall(line)
+        if len(words) < 3 or sum(w.isupper() for w in words) < 0.8 * len(words):
+            continue
+        span = doc.char_span(start, start + len(line), alignment_mode="expand")
+        if span is not None and len(span):
+            ranges.append((span.start, span.end))
     return ranges
 
 
@@ -210,13 +239,50 @@ def _list_items(doc: Doc, start: int, end: int) -> list[tuple[int, int]]:
     return items
 
 
+def _list_label(span: Span) -> bool:
+    """Return whether `span` is a list's label taken for a name: "Squad" in "Squad: ..."."""
+    after = span.doc[span.end] if span.end < len(span.doc) else None
+    return len(span) == 1 and span.text in _SQUAD and after is not None and after.text == ":"
+
+
 def _name_like(doc: Doc, start: int, end: int) -> bool:
     tokens = doc[start:end]
     return 2 <= len(tokens) <= 3 and all(t.is_title and t.is_alpha for t in tokens)
 
 
+_SIDE = r"[A-Z][\w.'&-]*(?: [A-Z][\w.'&-]*){0,3}"
+_RESULT_LINE = re.compile(rf"^(?P<home>{_SIDE}) \d{{1,2}} (?P<away>{_SIDE}) \d{{1,2}}\s*$", re.M)
+_STANDINGS_ROW = re.compile(rf"^(?P<side>{_SIDE})(?: \d{{1,3}}){{3,}}\s*$", re.M)
+
+
+def results_lines(doc: Doc, spans: list[Span]) -> list[Span]:
+    """Return `spans` with the sides of results lines and standings rows as teams."""
+    found: list[Span] = []
+    text = doc_text(doc)
+    if not any(c.isdigit() for c in text):
+        return spans
+    for match in _RESULT_LINE.finditer(text):
+        for group in ("home", "away"):
+            span = doc.char_span(match.start(group), match.end(group), label="ORG")
+            if span is not None:
+                found.append(span)
+    for match in _STANDINGS_ROW.finditer(text):
+        span = doc.char_span(match.start("side"), match.end("side"), label="ORG")
+        if span is None:
+            continue
+        model = [s for s in spans if s.start < span.end and span.start < s.end]
+        if any(s.label_ == "PERSON" for s in model):
+            continue  # "Ernie Els 68 70 72 210": a golfer's rounds
+        found.append(span)
+    if not found:
+        return spans
+    kept = [s for s in spans if not any(f.start < s.end and s.start < f.end for f in found)]
+    return sorted(kept + found, key=lambda s: s.start)
+
+
 def lists(doc: Doc, spans: list[Span]) -> list[Span]:
     """Return `spans` with the people of lists of people filled in ("Squad: A, B and C")."""
+    spans = [s for s in spans if not _list_label(s)]
     by_start = {s.start: s for s in spans}
     added: dict[tuple[int, int], Span] = {}
     sentences = list(doc.sents) if doc.has_annotation("SENT_START") else [doc[:]]

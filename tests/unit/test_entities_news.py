@@ -118,3 +118,22 @@ def test_names_in_a_squad_list_are_people(model, without) -> None:  # type: igno
     names = {"Tomas Berdan", "Alvaro Quintela", "Mikel Ostrander", "Dario Fenwick", "Lukas Pirnat"}
     assert names <= {t for t, label in on if label == "PERSON"}
     assert not names <= {t for t, label in off if label == "PERSON"}
+
+
+def test_results_lines_and_standings_rows_name_teams(model, without) -> None:  # type: ignore[no-untyped-def]
+    text = "Bristol Rovers 2 Halifax Town 1\nHalifax Town 10 6 2 2 18 9 20"
+    on, off = _on_off(model, without, "scores", text)
+    assert {("Bristol Rovers", "ORG"), ("Halifax Town", "ORG")} <= on
+    assert ("Halifax Town", "ORG") not in off
+
+
+def test_a_sport_named_before_a_dash_is_a_section_not_a_city(model) -> None:  # type: ignore[no-untyped-def]
+    found = _ents(model, "SOCCER - Bristol Rovers beat Halifax Town on Saturday.")
+    assert not any(text == "SOCCER" for text, _ in found)
+
+
+def test_a_squad_label_is_not_a_name(model, without) -> None:  # type: ignore[no-untyped-def]
+    text = "Squad : Tom Harlan , Piet Vermeulen , Joao Andrade , Karel Novak , Sven Lindqvist ."
+    on, off = _on_off(model, without, "lists", text)
+    assert not any(t == "Squad" for t, _ in on)
+    assert any(t == "Squad" for t, _ in off)

@@ -234,6 +234,10 @@ def strip_furniture(text: str, title: str | None = None) -> Stripped:
     marker.repeated_titles(title)
     marker.related_blocks()
     kept = [line for i, line in enumerate(lines) if i not in marker.rule]
+    if not any(kept) and sum(1 for line in lines if line) == 1:
+        # A one-line text (a headline, a summary, a score line, a dateline) is the content
+        # itself, whatever it looks like: furniture rules never delete the only content.
+        return Stripped(text=next(line for line in lines if line))
     removed = Counter(marker.rule.values())
     return Stripped(
         text="\n\n".join(_paragraphs(kept)),

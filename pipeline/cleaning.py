@@ -21,7 +21,7 @@ from pipeline.config import PipelineConfig
 from pipeline.dedupe import minhash_signature
 from pipeline.html_extract import extract_html
 from pipeline.intake import Rejected
-from pipeline.language import detect_language
+from pipeline.language import resolve_language
 from schemas import CleaningReport, ContentType, DeadLetterReason, RawArticle
 
 STAGE = "cleaning"
@@ -32,7 +32,7 @@ _INVISIBLE = re.compile(r"[\u00ad\u200b-\u200d\u2060\ufeff]")
 _UNSAFE_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
-_LETTER = re.compile(r"[^\W\d_]")
+_WORD_CHAR = re.compile(r"[^\W_]")  # a letter or a digit: "2-1" is a score line
 _HTML_START = re.compile(r"\s*(<!doctype html|<html[\s>]|<head[\s>]|<body[\s>])", re.IGNORECASE)
 # An XML declaration and a document type with an internal subset (entity declarations) before
 # the page: the HTML parser reads the subset as text and loses the page behind it. Dropped
@@ -105,21 +105,6 @@ def _reject_binary(content: str) -> None:
         )
 
 
-def _language(text: str, hint: str | None, config: PipelineConfig) -> tuple[str | None, str]:
-    detected = detect_language(
-        text,
-        config.detect_languages,
-        low_accuracy=config.language_low_accuracy,
-        min_distance=config.language_min_distance,
-        max_chars=config.language_max_chars,
-    )
-    if detected is not None:
-        return detected, "detected"
-    if hint and hint.strip():
-        return hint.strip().lower().replace("_", "-").split("-")[0], "hint"
-    return None, "unknown"
-
-
 def clean(raw: RawArticle, config: PipelineConfig) -> CleanedArticle:
     """Return the article's clean text and metadata, or raise Rejected if nothing usable is left."""
     if len(raw.content) > config.max_content_chars:
@@ -153,7 +138,7 @@ def clean(raw: RawArticle, config: PipelineConfig) -> CleanedArticle:
         body, extractor = raw.content, "plain"
     stripped = strip_furniture(normalise_text(body), title)
     text = stripped.text
-    if len(text) < config.min_clean_chars or not _LETTER.search(text):
+    if len(text) < config.min_clean_chars or not _WORD_CHAR.search(text):
         removed = ", ".join(f"{rule}: {count}" for rule, count in stripped.removed.items())
         raise Rejected(
             DeadLetterReason.EMPTY_AFTER_CLEANING,
@@ -161,7 +146,7 @@ def clean(raw: RawArticle, config: PipelineConfig) -> CleanedArticle:
             + (f"; removed {removed})" if removed else ")"),
             stage=STAGE,
         )
-    language, language_source = _language(text, raw.language, config)
+    language, language_source = resolve_language(text, raw.language, config)
     report = CleaningReport(
         extractor=extractor,
         removed=stripped.removed,

@@ -33,6 +33,10 @@ class PipelineConfig:
     )  # fmt: skip
     language_min_distance: float = 0.1
     language_max_chars: int = 1000
+    # A declared language is overruled only on this much text, by this confident a detection
+    # (measured by bench/language.py; docs/benchmarks.md, "Language").
+    language_override_min_chars: int = 200
+    language_override_min_confidence: float = 0.9
     dedupe_near_threshold: float = 0.8
     dedupe_num_perm: int = 128
     dedupe_shingle_words: int = 5

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
@@ -22,7 +23,9 @@ from spacy.tokens import Doc, Span, Token
 from spacy.util import filter_spans
 from spacy.vocab import Vocab
 
+from pipeline import entities_news as news
 from pipeline import gazetteers
+from pipeline.entity_keys import entity_key
 from pipeline.gazetteers import Entry
 from schemas import Entity, EntityType, Mention, Role
 
@@ -92,12 +95,42 @@ def _is_function_word(token: Token) -> bool:
     return token.is_stop and not token.is_upper and token.lower_ not in _DETERMINERS
 
 
-def _pieces(span: Span) -> list[Span]:
+_SCORE = re.compile(r"^\d{1,3}(?:-\d{1,3})?$")
+
+
+def _is_score(token: Token) -> bool:
+    """Return whether `token` is a score: "2" in "Arsenal 2 Chelsea 1", "2-1" in "Lyon 2-1"."""
+    return bool(_SCORE.match(token.text))
+
+
+def _score_cut(token: Token, span: Span) -> bool:
+    """Return whether `token` is a score between two names in `span` ("Arsenal *2* Chelsea 1")."""
+    following = token.i + 1
+    return (
+        _is_score(token)
+        and span.start < token.i
+        and following < span.end
+        and _is_capitalised(span.doc[following])
+    )
+
+
+def _pieces(span: Span, families: frozenset[str] = frozenset()) -> list[Span]:
     """Return `span` cut at separators: "Reuters - Southwest Airlines Inc.", "Fund (IMF"."""
     pieces: list[Span] = []
     start = span.start
+    scored = "scores" in families and any(_score_cut(t, span) for t in span)
+    end = span.end
+    if "scores" in families and not scored and len(span) > 3:
+        last = span[-3:]
+        if _is_score(last[0]) and last[1].text == "-" and _is_score(last[2]):
+            # "Lyon 2-1", "Charlton 2-0": a side and its result, not a name with numbers.
+            span = Span(span.doc, span.start, span.end - 3, label="ORG")
+    if scored:
+        while end > start and _is_score(span.doc[end - 1]):
+            end -= 1
+        span = Span(span.doc, span.start, end, label="ORG")
     for token in span:
-        if _is_separator(token):
+        if _is_separator(token) or (scored and _is_score(token)):
             if token.i > start:
                 pieces.append(Span(span.doc, start, token.i, label=span.label_, kb_id=span.kb_id_))
             start = token.i + 1
@@ -191,7 +224,10 @@ _DASHES = frozenset({"-", "--", "—", "–", ":"})
 
 
 def _paragraph_starts(doc: Doc) -> list[int]:
-    return [t.i for t in doc if t.i == 0 or "\n" in doc[t.i - 1].text]
+    if not len(doc):
+        return []
+    breaks = [t.i + 1 for t in doc if "\n" in t.text and t.i + 1 < len(doc)]
+    return [0, *breaks]
 
 
 def _caps_run(doc: Doc, start: int) -> int:
@@ -205,10 +241,10 @@ def _dateline(doc: Doc, start: int) -> list[Span]:
     """Return the names in a wire dateline at token `start`: "CARACAS, Venezuela (Reuters) -"."""
     found: list[Span] = []
     i = start
-    # A wire prefix: "AP - ", "Canadian Press - ".
+    # A wire prefix: "AP - ", "Canadian Press - " (a city in capitals is a dateline: "DETROIT --").
     for j in range(i + 1, min(i + 4, len(doc))):
         if doc[j].text in _DASHES and _is_separator(doc[j]):
-            if all(_is_capitalised(t) for t in doc[i:j]):
+            if all(_is_capitalised(t) for t in doc[i:j]) and not _is_caps_place(doc[i:j]):
                 found.append(Span(doc, i, j, label="ORG"))
                 i = j + 1
             break
@@ -222,7 +258,10 @@ def _dateline(doc: Doc, start: int) -> list[Span]:
         i += 3
     city_end = _caps_run(doc, i)
     if city_end == i:
-        return found
+        return found + _sourced_dateline(doc, i)
+    label = doc[i:city_end].text.lower()
+    if label in gazetteers.common_words() or label in gazetteers.news_words("sport"):
+        return found  # "SOCCER - ", "CRICKET - ": a section label, not a city
     names = [Span(doc, i, city_end, label="GPE")]
     i = city_end
     if i < len(doc) and doc[i].text == ",":
@@ -243,10 +282,46 @@ def _dateline(doc: Doc, start: int) -> list[Span]:
     return found
 
 
+def _is_caps_place(tokens: Span) -> bool:
+    """Return whether capitalised `tokens` before a dash are a dateline's city, not an agency."""
+    letters = sum(len(t.text) for t in tokens if t.is_alpha)
+    if not all(t.is_upper for t in tokens) or letters <= 4:
+        return False
+    return tokens.text.casefold() not in gazetteers.outlets()
+
+
+def _sourced_dateline(doc: Doc, start: int) -> list[Span]:
+    """Return the names of "Houston, TX (Sports Network) -": city, region and source."""
+    i = start
+    while i < len(doc) and i - start < 3 and _is_capitalised(doc[i]) and doc[i].is_alpha:
+        i += 1
+    if i == start or i + 5 > len(doc) or doc[i].text != ",":
+        return []
+    region_end = i + 1
+    while region_end < len(doc) and region_end - i <= 2 and _is_capitalised(doc[region_end]):
+        region_end += 1
+    if region_end == i + 1 or doc[region_end].text != "(":
+        return []
+    close = next(
+        (k for k in range(region_end + 1, min(region_end + 6, len(doc))) if doc[k].text == ")"),
+        None,
+    )
+    if close is None or close == region_end + 1 or close + 1 >= len(doc):
+        return []
+    if doc[close + 1].text not in _DASHES:
+        return []
+    return [
+        Span(doc, start, i, label="GPE"),
+        Span(doc, i + 1, region_end, label="GPE"),
+        Span(doc, region_end + 1, close, label="ORG"),
+    ]
+
+
 def _layout_names(doc: Doc) -> list[Span]:
     """Return names that news layout gives away: datelines, bylines, sites quoted as sources."""
     spans = [s for p in _paragraph_starts(doc) for s in _dateline(doc, p)]
-    spans += [Span(doc, t.i, t.i + 1, label="ORG") for t in doc if _WEB_SOURCE.match(t.text)]
+    if "." in news.doc_text(doc):
+        spans += [Span(doc, t.i, t.i + 1, label="ORG") for t in doc if _WEB_SOURCE.match(t.text)]
     return spans
 
 
@@ -275,11 +350,29 @@ def _gazetteer_wins(match: _Match, overlapping: Sequence[Span]) -> bool:
     return True
 
 
+RULE_FAMILIES: tuple[str, ...] = (
+    "scores",
+    "datelines",
+    "caps",
+    "tickers",
+    "sentence_starts",
+    "sports",
+    "lists",
+)
+"""Rule families that follow how news is written, each switchable (`EntityRules.families`):
+scores: names in results lines ("Arsenal 2 Chelsea 1") are cut apart at the scores and are teams;
+datelines: wire datelines, bylines and agency prefixes at a paragraph's start; the others are in
+`pipeline.entities_news` (caps headlines, tickers, sentence-initial common words, sports teams
+and competitions, lists of people)."""
+
+
 class EntityRules:
     """Pipeline component: correct the model's `doc.ents` with fixes and gazetteers."""
 
     def __init__(self, vocab: Vocab, tokenize: Language, entries: Iterable[Entry]) -> None:
         """Build the phrase matcher over every gazetteer alias."""
+        self.families: frozenset[str] = frozenset(RULE_FAMILIES)
+        self.reread: Callable[[str], Doc] = tokenize.__call__
         self.matcher = PhraseMatcher(vocab, attr="ORTH")
         self.entries: dict[int, Entry] = {}
         for index, entry in enumerate(entries):
@@ -306,7 +399,7 @@ class EntityRules:
             if ent.label_ in _SKIPPED_LABELS:
                 model.append(ent)
                 continue
-            for piece in _pieces(ent):
+            for piece in _pieces(ent, self.families):
                 trimmed = _trim(piece)
                 if trimmed is None or _is_junk(trimmed) or _is_department_in_title(trimmed):
                     continue
@@ -316,7 +409,16 @@ class EntityRules:
                 if label != trimmed.label_:
                     trimmed = Span(doc, trimmed.start, trimmed.end, label=label)
                 model.append(trimmed)
-        model = _overrides(model, _layout_names(doc))
+        if "caps" in self.families:
+            model = news.caps(doc, model, self.reread)
+        if "datelines" in self.families:
+            model = _overrides(model, _layout_names(doc))
+        if "scores" in self.families:
+            model = news.results_lines(doc, model)
+        if "tickers" in self.families:
+            model = news.tickers(doc, model)
+        if "sentence_starts" in self.families:
+            model = news.sentence_starts(doc, model)
         chosen: list[Span] = []
         dropped: set[int] = set()
         for match in self._matches(doc):
@@ -332,8 +434,28 @@ class EntityRules:
         # A weapon's designation cut out of a longer model span leaves the rest standing:
         # "US Air Force F-15E" -> "US Air Force" + "F-15E".
         kept += [r for i in dropped for r in _remainders(model[i], chosen) if r.label_ != "WEAPON"]
-        doc.ents = filter_spans(kept + chosen)
+        final = filter_spans(kept + chosen)
+        if "sports" in self.families:
+            final = news.sports(doc, final, _is_country)
+        if "lists" in self.families:
+            final = news.lists(doc, final)
+        doc.ents = filter_spans(final)
         return doc
+
+
+def _is_country(name: str) -> bool:
+    """Return whether `name` is one of a country's names ("South Africa", "U.S.")."""
+    return name.casefold() in _country_names()
+
+
+@lru_cache(maxsize=1)
+def _country_names() -> frozenset[str]:
+    return frozenset(
+        alias.casefold()
+        for entry in gazetteers.load_entries()
+        if entry.kind == "country"
+        for alias in (entry.name, *entry.aliases)
+    )
 
 
 _SUFFIX_ORGS = frozenset({"llc", "lp", "inc", "ltd", "plc", "corp", "co", "ag", "sa", "nv"})
@@ -378,7 +500,9 @@ def _remainders(span: Span, weapons: Sequence[Span]) -> list[Span]:
 @Language.factory(COMPONENT)
 def make_entity_rules(nlp: Language, name: str) -> EntityRules:
     """Return the entity-rules component with the project's gazetteers."""
-    return EntityRules(nlp.vocab, nlp, gazetteers.load_entries())
+    rules = EntityRules(nlp.vocab, nlp, gazetteers.load_entries())
+    rules.reread = nlp.__call__  # caps paragraphs are parsed again, in title case
+    return rules
 
 
 # --- extraction: mentions -> entities -------------------------------------------------------
@@ -405,9 +529,23 @@ class _Group:
     def label(self) -> str:
         if self.gazetteer is not None:
             return self.gazetteer.label
+        if self._full_name_of_a_person():
+            return "PERSON"
         # Most votes; a tie goes to the first mention's label.
         first = min(self.spans, key=lambda s: s.start_char).label_
         return max(self.labels, key=lambda lab: (self.labels[lab], lab == first))
+
+    def _full_name_of_a_person(self) -> bool:
+        """Return whether a person's full name is among the mentions and the rest are its end.
+
+        "Donald Trump" (PERSON) with "Trump" (ORG in "the Trump campaign"): the entity is the
+        person; a surname alone never outvotes the full name it stands for.
+        """
+        people = [s for s in self.spans if s.label_ == "PERSON" and len(s) >= 2]
+        if not people or news.is_sports(people[0].doc):
+            return False  # in sports reports, "Man United" and "United" are a club
+        full = max(people, key=len).text.split()
+        return all(full[-len(s.text.split()) :] == s.text.split() for s in self.spans)
 
     def name(self) -> str:
         if self.gazetteer is not None:
@@ -531,9 +669,12 @@ def _title_right(doc: Doc, start: int) -> tuple[int, int]:
         if word in _TITLE_WORDS and not doc[i].ent_type_:
             i += 1
         elif word == "of" and i + 1 < len(doc) and doc[i + 1].lower_ in _OF_COMPLEMENTS:
-            i += 2
-            while i < len(doc) and doc[i].lower_ in _OF_COMPLEMENTS:
-                i += 1
+            j = i + 2
+            while j < len(doc) and doc[j].lower_ in _OF_COMPLEMENTS:
+                j += 1
+            if all(t.lower_ == "the" for t in doc[i + 1 : j]):
+                break  # "director of the Center for ...": the title ends, its owner follows
+            i = j
         else:
             break
     return start, i
@@ -609,7 +750,9 @@ def _roles_of(span: Span, owners: _Owners) -> list[Role]:
             i += 1
         start, end = _title_right(doc, i)
         title = _role_title(doc, start, end) if end > start else None
-        if title:
+        # "Thomas Hardiman, 10th Circuit Judge Neil Gorsuch": the title is the next person's.
+        next_person = end < len(doc) and doc[end].ent_type_ == "PERSON"
+        if title and not next_person:
             roles.append(Role(title=title, of=owner or owners.after(end)))
     return roles
 
@@ -640,7 +783,7 @@ def extract_entities(doc: Doc) -> list[Entity]:
     groups = _merge_aliases(_group(spans))
     named = [(g, g.name()) for g in groups]
     owners = _Owners(doc, named)
-    length = len(doc.text)
+    length = len(news.doc_text(doc))
     scores = {id(g): sum(_weight(s, length) for s in g.spans) for g in groups}
     total = sum(scores.values()) or 1.0
     entities: list[Entity] = []
@@ -655,6 +798,7 @@ def extract_entities(doc: Doc) -> list[Entity]:
             Entity(
                 name=name,
                 type=EntityType(label),
+                key=entity_key(label, name, gazetteer),
                 aliases=list(dict.fromkeys(_surface(s) for s in ordered)),
                 mentions=[
                     Mention(text=s.text, start=s.start_char, end=s.end_char) for s in ordered

@@ -7,6 +7,11 @@ articles. Low-accuracy mode (trigram models only) is the default: its models loa
 take ~45 MB, where high accuracy loads 1- to 5-gram models of every candidate on the first short
 text (2.2 s, ~500 MB per process); it is less sure only on texts under ~120 characters.
 Models load lazily per language; preloading them would only move that cost to start-up.
+
+A language the feed declares is trusted (`resolve_language`): detection overrules it only on a
+text long enough for detection to be reliable and only when detection is confident, thresholds
+measured by `bench/language.py` (docs/benchmarks.md, "Language"). Short texts, where detection
+is weakest (headlines, one-line wire sentences), keep the declaration.
 """
 
 from __future__ import annotations
@@ -46,3 +51,62 @@ def detect_language(
     if found is None:
         return None
     return str(found.iso_code_639_1.name.lower())
+
+
+def detect_with_confidence(
+    text: str,
+    languages: tuple[str, ...] = DEFAULT_LANGUAGES,
+    *,
+    low_accuracy: bool = PipelineConfig.language_low_accuracy,
+    max_chars: int = PipelineConfig.language_max_chars,
+) -> tuple[str | None, float]:
+    """Return lingua's most likely ISO 639-1 code for `text` and its confidence (0..1)."""
+    values = detector(languages, low_accuracy, 0.0).compute_language_confidence_values(
+        text[:max_chars]
+    )
+    if not values or values[0].value <= 0:
+        return None, 0.0
+    return str(values[0].language.iso_code_639_1.name.lower()), float(values[0].value)
+
+
+def declared_code(declared: str | None) -> str | None:
+    """Return the ISO 639-1 part of a declared language tag ("en-GB" -> "en"), or None."""
+    if not declared or not declared.strip():
+        return None
+    return declared.strip().lower().replace("_", "-").split("-")[0] or None
+
+
+def resolve_language(
+    text: str, declared: str | None, config: PipelineConfig
+) -> tuple[str | None, str]:
+    """Return (language, source): source is "declared", "detected" or "unknown".
+
+    The declaration wins unless the text has at least `language_override_min_chars` characters
+    and detection names another language with at least `language_override_min_confidence`.
+    Without a declaration the detector's answer (or None when unsure) is used.
+    """
+    code = declared_code(declared)
+    if code is None:
+        detected = detect_language(
+            text,
+            config.detect_languages,
+            low_accuracy=config.language_low_accuracy,
+            min_distance=config.language_min_distance,
+            max_chars=config.language_max_chars,
+        )
+        return detected, "detected" if detected is not None else "unknown"
+    if len(text) < config.language_override_min_chars:
+        return code, "declared"
+    found, confidence = detect_with_confidence(
+        text,
+        config.detect_languages,
+        low_accuracy=config.language_low_accuracy,
+        max_chars=config.language_max_chars,
+    )
+    if (
+        found is not None
+        and found != code
+        and confidence >= config.language_override_min_confidence
+    ):
+        return found, "detected"
+    return code, "declared"

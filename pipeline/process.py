@@ -369,6 +369,7 @@ def _event(
         author=cleaned.author,
         published_at=cleaned.published_at,
         language=cleaned.language,
+        language_source=cleaned.cleaning_report().language_source,
         clean_text=cleaned.text,
         content_hash=cleaned.content_hash,
         duplicate_of=plan.duplicate_of[index],

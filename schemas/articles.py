@@ -6,7 +6,7 @@ import hashlib
 import unicodedata
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
@@ -16,8 +16,11 @@ from schemas.entities import Entity
 from schemas.policy import PolicyChange
 
 RAW_SCHEMA_VERSION = 1
-ENRICHED_SCHEMA_VERSION = 2
+ENRICHED_SCHEMA_VERSION = 3
 MAX_ID_CHARS = 256
+
+
+LanguageSource = Literal["declared", "detected", "unknown"]
 
 
 class ContentType(StrEnum):
@@ -149,9 +152,10 @@ class CleaningReport(BaseModel):
     chars_out: int = 0
     byline: str | None = Field(default=None, description="Byline taken out of the body.")
     dateline: str | None = Field(default=None, description="Dateline taken out of the body.")
-    language_source: str = Field(
+    language_source: LanguageSource = Field(
         default="unknown",
-        description="'detected' (lingua), 'hint' (the raw article's language) or 'unknown'.",
+        description="'declared' (the raw article's language, trusted), 'detected' (lingua "
+        "overruled or replaced it) or 'unknown'.",
     )
     html_recall_fallback: bool = Field(
         default=False,
@@ -195,7 +199,14 @@ class EnrichedArticle(BaseModel):
     title: str | None = None
     author: str | None = None
     published_at: datetime | None = None
-    language: str | None = Field(default=None, description="ISO 639-1 code, detected.")
+    language: str | None = Field(
+        default=None, description="ISO 639-1 code: the declared one unless detection overruled it."
+    )
+    language_source: LanguageSource = Field(
+        default="unknown",
+        description="'declared': the feed's language was kept; 'detected': lingua's answer was "
+        "used (no declaration, or a confident detection on enough text overruled it); 'unknown'.",
+    )
     clean_text: str
     content_hash: str = Field(description="sha256 of the normalised clean text.")
     duplicate_of: str | None = Field(

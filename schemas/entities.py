@@ -60,6 +60,13 @@ class Entity(BaseModel):
 
     name: str = Field(description="Canonical name, e.g. 'Joe Biden' for 'Biden' and 'Joe Biden'.")
     type: EntityType
+    key: str = Field(
+        default="",
+        description="Stable cross-article key, the same for the same entity in every article: "
+        "'<type>:<code>' from the gazetteers where known ('gpe:US', 'norp:US' for 'Americans', "
+        "'gpe:US-CA', 'gpe:geonames:2643743' for London), else '<type>:<normalised name>' "
+        "('org:nato', 'person:joe-biden', 'org:toyota-motor' for 'Toyota Motor Corp.').",
+    )
     aliases: list[str] = Field(default_factory=list, description="Distinct surface forms seen.")
     mentions: list[Mention] = Field(default_factory=list)
     roles: list[Role] = Field(default_factory=list)

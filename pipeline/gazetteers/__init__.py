@@ -4,7 +4,9 @@ Each line of a data file is one canonical entry: `name`, its `aliases` (exact, c
 surface forms), and optionally `label` (else the file's default), `keep` (model labels that win
 over this entry, e.g. ORG for a city that is also a football club), `next` / `next_for` (words
 one of which must follow an ambiguous alias, e.g. "Patriot" only before "missile"), and `country`
-(for demonyms). Sources and licences: README.md beside this file.
+(for demonyms), `code` (a stable identifier for cross-article entity keys: ISO 3166-1 alpha-2 for
+a country and its demonym, ISO 3166-2 for a US state, `geonames:<id>` for a city). Sources and
+licences: README.md beside this file.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ class Entry:
     kind: str | None = None  # "country" for countries
     capital_of: str | None = None
     agency: bool = False  # a wire agency (outlets)
+    code: str | None = None  # a stable identifier: ISO 3166 for countries, GeoNames id for cities
 
     def needs_next(self, alias: str) -> frozenset[str]:
         """Return the words one of which must follow `alias` (empty: none needed)."""
@@ -64,6 +67,7 @@ def _entry(data: dict[str, Any], default_label: str) -> Entry:
         kind=str(data["kind"]) if data.get("kind") else None,
         capital_of=str(data["capital_of"]) if data.get("capital_of") else None,
         agency=bool(data.get("agency", False)),
+        code=str(data["code"]) if data.get("code") else None,
     )
 
 
@@ -149,3 +153,19 @@ def titles(kind: str) -> frozenset[str]:
     """Return the lower-case title words of one kind (head, modifier, person, honorific,
     government, spokesperson), from titles.tsv."""
     return frozenset(word for word, kinds in _tsv_rows("titles.tsv") if kind in kinds.split("|"))
+
+
+@lru_cache(maxsize=8)
+def news_words(kind: str) -> frozenset[str]:
+    """Return the words of one kind (sport, result, competition, squad, place_prep), from
+    news-words.tsv: vocabulary that says how a piece of news is written."""
+    return frozenset(
+        word for word, kinds in _tsv_rows("news-words.tsv") if kind in kinds.split("|")
+    )
+
+
+@lru_cache(maxsize=1)
+def common_words() -> frozenset[str]:
+    """Return the lower-case words news writes in lower case mid-sentence (common-words.txt)."""
+    lines = (HERE / "common-words.txt").read_text(encoding="utf-8").splitlines()
+    return frozenset(line for line in lines if line and not line.startswith("#"))

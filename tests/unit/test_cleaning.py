@@ -49,7 +49,7 @@ def test_sample_report_says_what_each_rule_removed(cleaned_sample: CleanedArticl
     assert report.extractor == "plain"
     assert report.removed == {"correction_footer": 2, "related_block": 2, "repeated_teaser": 2}
     assert report.chars_out == len(cleaned_sample.text) < report.chars_in
-    assert cleaned_sample.language == "en" and report.language_source == "detected"
+    assert cleaned_sample.language == "en" and report.language_source == "declared"
 
 
 def test_sample_keeps_paragraphs_apart(cleaned_sample: CleanedArticle) -> None:
@@ -138,10 +138,29 @@ def test_only_furniture_is_rejected_as_empty_after_cleaning() -> None:
     assert "correction_footer: 2" in caught.value.message
 
 
-def test_text_without_letters_is_rejected_as_empty_after_cleaning() -> None:
+def test_text_without_letters_or_digits_is_rejected_as_empty_after_cleaning() -> None:
     with pytest.raises(Rejected) as caught:
-        clean(RawArticle(content="--- *** ---\n\n12 34"), CONFIG)
+        clean(RawArticle(content="--- *** ---\n\n..."), CONFIG)
     assert caught.value.reason is DeadLetterReason.EMPTY_AFTER_CLEANING
+
+
+def test_a_score_line_of_digits_is_content() -> None:
+    assert clean(RawArticle(content="2-1 (1-0)"), CONFIG).text == "2-1 (1-0)"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Share this article",
+        "LONDON, March 3 (Reuters) -",
+        "By Jane Smithers, Reuters",
+        "RELATED ARTICLES",
+    ],
+)
+def test_furniture_rules_never_delete_the_only_line(line: str) -> None:
+    cleaned = clean(RawArticle(content=line, language="en"), CONFIG)
+    assert cleaned.text == line
+    assert cleaned.cleaning_report().removed == {}
 
 
 def test_binary_content_is_rejected_with_a_clear_reason() -> None:
@@ -158,16 +177,40 @@ def test_oversize_content_is_rejected() -> None:
     assert caught.value.reason is DeadLetterReason.OVERSIZE
 
 
-def test_language_falls_back_to_the_hint_only_when_detection_is_unsure() -> None:
-    unsure = clean(RawArticle(content="OK 2024", language="de-AT"), CONFIG)
-    assert unsure.language == "de"
-    assert unsure.cleaning_report().language_source == "hint"
-    sure = clean(
+def test_a_declared_language_is_kept_on_short_text() -> None:
+    short = clean(RawArticle(content="OK 2024", language="de-AT"), CONFIG)
+    assert short.language == "de"
+    assert short.cleaning_report().language_source == "declared"
+    # Detection would say French; one sentence is too little to overrule the feed.
+    french = clean(
         RawArticle(
             content="Le gouvernement a annoncé vendredi une nouvelle aide militaire.",
             language="en",
         ),
         CONFIG,
     )
-    assert sure.language == "fr"
-    assert sure.cleaning_report().language_source == "detected"
+    assert french.language == "en"
+    assert french.cleaning_report().language_source == "declared"
+
+
+def test_a_confident_detection_on_enough_text_overrules_the_declaration() -> None:
+    text = (
+        "Le gouvernement a annoncé vendredi une nouvelle aide militaire à l'Ukraine. Le ministre "
+        "des Armées a précisé que les livraisons commenceraient dès le mois prochain, selon un "
+        "communiqué publié à Paris après le conseil de défense."
+    )
+    cleaned = clean(RawArticle(content=text, language="en"), CONFIG)
+    assert cleaned.language == "fr"
+    assert cleaned.cleaning_report().language_source == "detected"
+
+
+def test_without_a_declaration_the_language_is_detected() -> None:
+    cleaned = clean(
+        RawArticle(content="Le gouvernement a annoncé vendredi une nouvelle aide militaire."),
+        CONFIG,
+    )
+    assert cleaned.language == "fr"
+    assert cleaned.cleaning_report().language_source == "detected"
+    assert clean(RawArticle(content="OK 2024"), CONFIG).cleaning_report().language_source == (
+        "unknown"
+    )

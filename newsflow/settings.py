@@ -162,6 +162,17 @@ class Settings(BaseSettings):
     html_precise: bool = Field(
         default=False, description="Slower, more precise HTML extraction (F1 0.974 vs 0.971)."
     )
+    language_override_min_chars: int = Field(
+        default=PipelineConfig.language_override_min_chars,
+        ge=0,
+        description="A declared language is overruled by detection only on a text this long...",
+    )
+    language_override_min_confidence: float = Field(
+        default=PipelineConfig.language_override_min_confidence,
+        gt=0,
+        le=1,
+        description="... and only by a detection this confident (docs/benchmarks.md, Language).",
+    )
     dedupe_window: int = Field(default=50_000, ge=1)
     dedupe_near_threshold: float = Field(
         default=0.8, gt=0, le=1, description="MinHash Jaccard for near-duplicates (1: exact only)."
@@ -212,6 +223,8 @@ class Settings(BaseSettings):
             nlp_languages=tuple(self.nlp_languages),
             nlp_max_chars=self.nlp_max_chars,
             html_precise=self.html_precise,
+            language_override_min_chars=self.language_override_min_chars,
+            language_override_min_confidence=self.language_override_min_confidence,
             dedupe_window=self.dedupe_window,
             dedupe_near_threshold=self.dedupe_near_threshold,
             dedupe_max_age_seconds=self.dedupe_max_age_seconds,

@@ -123,3 +123,19 @@ def test_tls_files_that_are_missing_or_not_pem_name_the_variable(tmp_path) -> No
     garbage.write_text("not a certificate", encoding="utf-8")
     with pytest.raises(TlsFilesError, match=r"NEWSFLOW_KAFKA_SSL_CAFILE=.*PEM"):
         Settings(kafka_security_protocol="SSL", kafka_ssl_cafile=garbage).kafka_client_options()
+
+
+def test_the_language_override_line_reaches_the_pipeline(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline.config import PipelineConfig
+
+    defaults = Settings().pipeline_config()
+    assert defaults.language_override_min_chars == PipelineConfig.language_override_min_chars
+    monkeypatch.setenv("NEWSFLOW_LANGUAGE_OVERRIDE_MIN_CHARS", "600")
+    monkeypatch.setenv("NEWSFLOW_LANGUAGE_OVERRIDE_MIN_CONFIDENCE", "0.95")
+    config = Settings().pipeline_config()
+    assert (config.language_override_min_chars, config.language_override_min_confidence) == (
+        600,
+        0.95,
+    )
+    with pytest.raises(ValidationError):
+        Settings(language_override_min_confidence=1.5)

@@ -484,6 +484,14 @@ GENERIC_REFERENTS: dict[str, str] = {
 INDIVIDUAL_MEASURES: frozenset[str] = frozenset(
     _words("conviction sentence verdict indictment charge acquittal pardon execution extradition")
 )
+# Passage by one chamber of two, or by a committee or panel, is a step, not the law (README:
+# "passage by one chamber only", "committee votes" are considered). Parliaments, congresses,
+# legislatures and assemblies are left out: they are often the whole legislature (and a UN
+# assembly's adopted resolution is a change).
+PASSAGE_VERBS: frozenset[str] = frozenset(_words("pass approve clear adopt back"))
+ONE_CHAMBER_WORDS: frozenset[str] = frozenset(
+    _words("house senate commons lords committee subcommittee panel")
+)
 # Members of a chamber: "Senate Republicans" act as the Senate.
 CHAMBER_MEMBERS: frozenset[str] = frozenset(
     _words("republicans democrats gop lawmakers legislators members senators representatives")

@@ -465,6 +465,9 @@ class MentionReader:
             status = S.PROPOSED  # "unveiled a bill", "introduced legislation"
         if walk.negated and spec.action is PolicyAction.PERMIT:
             action, direction = PolicyAction.BAN, PolicyDirection.TIGHTEN
+        actor = self.actors.resolve_agent(agent)
+        if status is S.ENACTED and _one_chamber_passage(token, agent, actor):
+            status = S.CONSIDERED  # "the House passed a bill": the other chamber has not
         bene = args.beneficiary(token, inner)
         anchors = [t for t in (token, inner, head) if t is not None]
         # In "Edwards Banned from Games" the headline's subject is the one banned.
@@ -489,7 +492,7 @@ class MentionReader:
             direction=direction,
             status=status,
             needs=spec.needs,
-            actor=self.actors.resolve_agent(agent),
+            actor=actor,
             actor_token=agent,
             beneficiary=args.beneficiary_name(bene),
             beneficiary_token=bene,
@@ -687,3 +690,20 @@ def _fold_nested(mentions: list[Mention]) -> list[Mention]:
         if not inside and not governs:
             kept.append(mention)
     return kept
+
+
+def _one_chamber_passage(token: Token, agent: Token | None, actor: ActorRef) -> bool:
+    """Return whether `token` is a chamber or committee passing something ("the House passed
+    the bill", "the bill that passed the Senate", "a Senate panel approved"): a step, not a law."""
+    if token.lemma_.casefold() not in lex.PASSAGE_VERBS:
+        return False
+    words = [w.casefold() for w in (actor.name or "").split()]
+    if agent is not None:
+        words += [t.lower_ for t in agent.subtree]
+    # "passed the House", "approved by the Senate": the chamber as object or agent phrase.
+    for child in token.children:
+        if child.dep_ in ("dobj", "agent"):
+            words += [t.lower_ for t in child.subtree]
+    if "white" in words:  # the White House is the executive
+        return False
+    return any(w in lex.ONE_CHAMBER_WORDS for w in words)

@@ -44,6 +44,10 @@ def decided(text: str, title: str | None = None) -> list[PolicyChange]:
         "The Supreme Court upheld the state's ban on assault weapons on Monday.",
         "Congress allowed the deadline to pass without extending the program.",
         "The Federal Reserve held interest rates steady on Wednesday.",
+        # one chamber of two, or a committee: a step (README: "passage by one chamber only")
+        "The House of Representatives on Wednesday passed a bill that would expand voting "
+        "access, sending it to the Senate.",
+        "A Senate panel approved a measure on Tuesday that would cap insulin prices.",
         # measures aimed at one person
         "An appeals court overturned the conviction of a former city official on Friday.",
         "The president pardoned a former campaign aide convicted of lying to investigators.",
@@ -65,6 +69,7 @@ def test_no_decided_change_is_read_into(text: str) -> None:
         "Germany banned the sale of new diesel cars in city centres, the transport ministry said.",
         "The Senate voted 68-32 on Thursday to lift the ban on oil exports, sending the bill to "
         "the president.",
+        "New Zealand's parliament passed a law on Tuesday that bans single-use plastic bags.",
     ],
 )
 def test_plain_changes_are_found(text: str) -> None:

@@ -142,6 +142,8 @@ class NoiseRule:
     logger: str
     text: str
     level: int
+    unless: tuple[str, ...] = ()
+    """Names of errors that make the same message news, not noise, when it carries one."""
 
     def matches(self, record: logging.LogRecord) -> bool:
         """Return whether `record` is this message, logged above the level it deserves."""
@@ -149,13 +151,30 @@ class NoiseRule:
             record.levelno > self.level
             and record.name.startswith(self.logger)
             and self.text in str(record.msg)
+            and not self._carries_exception(record)
+        )
+
+    def _carries_exception(self, record: logging.LogRecord) -> bool:
+        args = record.args if isinstance(record.args, tuple) else ()
+        return any(
+            kind.__name__ in self.unless
+            for arg in args
+            if isinstance(arg, BaseException)
+            for kind in type(arg).__mro__
         )
 
 
 KNOWN_NOISE: tuple[NoiseRule, ...] = (
     # A client retrying a bootstrap server: our commands say once, clearly, when Kafka is
     # unreachable; the worker's readiness and lag metrics say it too.
-    NoiseRule("connect_retry", "aiokafka", "Unable connect to", logging.INFO),
+    # A refused login or certificate is not a retry: it stays an error, with the broker's reason.
+    NoiseRule(
+        "connect_retry",
+        "aiokafka",
+        "Unable connect to",
+        logging.INFO,
+        unless=("AuthenticationFailedError", "SaslAuthenticationFailed", "SSLError"),
+    ),
     # A commit from outside a live group (replay with workers running) or during a rebalance:
     # aiokafka rejoins or raises, and `replay` reports the refusal itself.
     NoiseRule(

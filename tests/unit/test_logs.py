@@ -98,6 +98,20 @@ def test_known_noise_is_lowered_below_the_cli_level_and_counted(
         assert NOISE_COUNTS[kind] == before.get(kind, 0) + 1
 
 
+def test_a_refused_login_is_not_noise(capsys: pytest.CaptureFixture[str]) -> None:
+    from aiokafka.errors import SaslAuthenticationFailed
+
+    from newsflow.logs import NOISE_COUNTS, configure_logging
+
+    configure_logging("INFO", [], cli=True)
+    before = NOISE_COUNTS["connect_retry"]
+    refused = SaslAuthenticationFailed("Authentication failed due to invalid credentials")
+    logging.getLogger("aiokafka").error('Unable connect to "%s:%s": %s', "h", 1, refused)
+    shown = capsys.readouterr().err
+    assert "ERROR aiokafka" in shown and "invalid credentials" in shown
+    assert NOISE_COUNTS["connect_retry"] == before
+
+
 def test_noise_is_served_as_a_metric() -> None:
     from prometheus_client import CollectorRegistry
 

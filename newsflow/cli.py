@@ -78,7 +78,7 @@ def _require_model(config: PipelineConfig) -> None:
     """Raise CliError when the NLP stages are to run and their spaCy model is not installed."""
     from pipeline.nlp import model_problem
 
-    if config.runs("entities") or config.runs("policy"):
+    if config.needs_model():
         missing = model_problem(config.spacy_model)
         if missing:
             raise CliError(missing)
@@ -108,7 +108,7 @@ def process(
     """Run the stages offline (no Kafka) and print one EnrichedArticle JSON per line, in order."""
     from newsflow.inputs import read_inputs
     from pipeline.dedupe import DuplicateIndex
-    from pipeline.intake import Rejected
+    from pipeline.outcomes import Rejected
     from pipeline.process import enrich_batch
 
     chosen: tuple[str, ...] | None = parse(Stages, stages, "--stages") if stages else None

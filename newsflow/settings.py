@@ -18,6 +18,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from newsflow.broker import DEFAULT_LOCAL_PORT
 from newsflow.errors import OperatorError
 from pipeline.config import ALL_STAGES, PipelineConfig
+from schemas import Stage
 
 ENV_PREFIX = "NEWSFLOW_"
 NON_SETTING_VARIABLES = frozenset({"NEWSFLOW_TEST_KAFKA", "NEWSFLOW_SHARED_DIR"})
@@ -43,13 +44,13 @@ def _listed(value: Any) -> Any:
 
 def _known_stages(value: tuple[str, ...]) -> tuple[str, ...]:
     unknown = [stage for stage in value if stage not in ALL_STAGES]
-    if unknown or "cleaning" not in value:
+    if unknown or Stage.CLEANING not in value:
         raise PydanticCustomError(
             "stages",
             "stages must include cleaning and name only {allowed} (comma-separated); got {got}",
             {"allowed": ", ".join(ALL_STAGES), "got": ",".join(value) or "(none)"},
         )
-    return tuple(dict.fromkeys(value))
+    return tuple(dict.fromkeys(Stage(stage) for stage in value))
 
 
 ListSetting = Annotated[tuple[str, ...], NoDecode, BeforeValidator(_listed)]

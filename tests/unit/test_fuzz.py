@@ -26,7 +26,8 @@ from prometheus_client import CollectorRegistry
 
 from agents.metrics import WorkerMetrics
 from pipeline.config import PipelineConfig
-from pipeline.intake import Rejected, parse_raw
+from pipeline.intake import parse_raw
+from pipeline.outcomes import Rejected
 from pipeline.outputs import (
     KEY_KEEP_BYTES,
     MIN_LETTER_LIMIT_BYTES,

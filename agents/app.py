@@ -16,7 +16,7 @@ from agents.lag import LagMonitor
 from agents.metrics import WorkerMetrics
 from agents.pool import StagePool
 from agents.server import HttpServer, make_web_app
-from agents.topics import Topics, declare_topics
+from agents.topics import TOPICS, Topics, declare_topics
 from newsflow.kafka import default_output_limits, max_output_bytes
 from newsflow.logs import lower_noise, quiet_repeats, redact_secrets
 from newsflow.settings import Settings
@@ -85,8 +85,8 @@ def create_app(
     registry = _registry()
     metrics = WorkerMetrics(
         registry,
-        consumed_topics=[settings.topic_raw],
-        produced_topics=[settings.topic_enriched, settings.topic_policy, settings.topic_deadletter],
+        consumed_topics=[spec.name(settings) for spec in TOPICS.inputs()],
+        produced_topics=[spec.name(settings) for spec in TOPICS.outputs()],
         languages=config.detect_languages,
     )
     pool = StagePool(

@@ -15,6 +15,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, SecretStr
 from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from agents.topics import TOPICS
 from newsflow.broker import DEFAULT_LOCAL_PORT
 from newsflow.errors import OperatorError
 from pipeline.config import ALL_STAGES, PipelineConfig
@@ -88,10 +89,14 @@ class Settings(BaseSettings):
     kafka_ssl_keyfile: Path | None = None
 
     # Topics
-    topic_raw: str = "articles.raw"
-    topic_enriched: str = "articles.enriched"
-    topic_policy: str = "policy.changes"
-    topic_deadletter: str = "articles.deadletter"
+    topic_raw: str = Field(default=TOPICS.raw.default_name, description="input topic")
+    topic_enriched: str = Field(
+        default=TOPICS.enriched.default_name, description="enriched articles"
+    )
+    topic_policy: str = Field(default=TOPICS.policy.default_name, description="policy changes")
+    topic_deadletter: str = Field(
+        default=TOPICS.deadletter.default_name, description="rejected inputs"
+    )
     topic_partitions: int = Field(default=4, ge=1)
     topic_replication_factor: int = Field(default=1, ge=1)
 
@@ -208,11 +213,6 @@ class Settings(BaseSettings):
         """Return the secret values among the settings (never to be logged)."""
         password = self.kafka_sasl_password
         return [password.get_secret_value()] if password else []
-
-    @property
-    def topics(self) -> tuple[str, str, str, str]:
-        """Return the four topic names: raw, enriched, policy, dead-letter."""
-        return (self.topic_raw, self.topic_enriched, self.topic_policy, self.topic_deadletter)
 
     def pipeline_config(self) -> PipelineConfig:
         """Return the stages' configuration."""

@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 from prometheus_client import CollectorRegistry
 
 from agents.metrics import WorkerMetrics
+from agents.topics import TOPICS, record_bytes
 from pipeline.config import PipelineConfig
 from pipeline.intake import parse_raw
 from pipeline.outcomes import Rejected
@@ -230,7 +231,7 @@ def fits(record: OutputRecord, limit: int) -> bool:
 
 
 CRASHERS = crash_inputs(MAX_MESSAGE_BYTES, "fuzz")
-PRODUCER_LIMITS = OutputLimits.uniform(2 * MAX_MESSAGE_BYTES + 65_536)
+PRODUCER_LIMITS = OutputLimits.uniform(record_bytes(MAX_MESSAGE_BYTES, TOPICS.enriched.size_factor))
 
 
 @given(data=messages, key=keys, limits=OUTPUT_LIMITS)

@@ -482,6 +482,27 @@ def schemas_export(
         err.print(f"wrote {path}")
 
 
+@app.command("settings-table")
+def settings_table(
+    write: Annotated[bool, typer.Option(help="Rewrite README.md's table")] = False,
+    check: Annotated[bool, typer.Option(help="Only check README.md's table is fresh")] = False,
+) -> None:
+    """Print the configuration table (Markdown) generated from the settings' descriptions."""
+    from newsflow.settings_doc import README, readme_with_table, settings_table, stale_readme
+
+    if check:
+        if stale_readme():
+            raise CliError(
+                "README.md's configuration table is stale; run `newsflow settings-table --write`"
+            )
+        err.print("README.md's configuration table is fresh")
+    elif write:
+        README.write_text(readme_with_table(README.read_text(encoding="utf-8")), encoding="utf-8")
+        err.print(f"wrote {README}")
+    else:
+        print(settings_table(), end="")
+
+
 @app.command()
 def demo(
     keep_running: Annotated[bool, typer.Option(help="Keep the worker and broker up")] = False,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import socket
-import ssl
 from typing import Any
 
 import faust
@@ -26,21 +25,6 @@ from pipeline.outputs import OutputLimits
 log = logging.getLogger(__name__)
 
 
-def _broker_credentials(settings: Settings) -> faust.auth.Credentials | None:
-    options = settings.kafka_client_options()
-    context = options.get("ssl_context")
-    if settings.kafka_security_protocol.startswith("SASL"):
-        return faust.SASLCredentials(
-            username=str(options["sasl_plain_username"] or ""),
-            password=str(options["sasl_plain_password"] or ""),
-            mechanism=str(options["sasl_mechanism"]),
-            ssl_context=context if isinstance(context, ssl.SSLContext) else None,
-        )
-    if isinstance(context, ssl.SSLContext):
-        return faust.SSLCredentials(context)
-    return None
-
-
 def create_app(
     settings: Settings, limits: OutputLimits | None = None, listener: socket.socket | None = None
 ) -> tuple[faust.App, Topics]:
@@ -54,10 +38,11 @@ def create_app(
     quiet_repeats()
     datadir = settings.data_dir.resolve() / "faust" / settings.consumer_group
     datadir.mkdir(parents=True, exist_ok=True)
+    connection = settings.kafka_connection()
     app = faust.App(
         settings.consumer_group,
-        broker=[f"kafka://{server.strip()}" for server in settings.bootstrap_servers.split(",")],
-        broker_credentials=_broker_credentials(settings),
+        broker=connection.faust_broker(),
+        broker_credentials=connection.faust_credentials(),
         # Faust reads its own variables (BROKER_URL, WEB_PORT, ...); an empty env means only
         # our settings configure it.
         env={},
@@ -130,7 +115,7 @@ def create_app(
         LagMonitor(
             topic=settings.topic_raw,
             group=settings.consumer_group,
-            client_options=settings.kafka_client_options(),
+            client_options=connection.aiokafka_options(),
             interval=settings.lag_interval_seconds,
             metrics=metrics,
             health=health,

@@ -42,8 +42,8 @@ def _tls_problem(settings: Settings) -> str | None:
     (or the server cannot be reached at all)."""
     host, _, port = settings.bootstrap_servers.split(",")[0].strip().rpartition(":")
     host = host.strip("[]")
-    context = settings.kafka_client_options()["ssl_context"]
-    if not isinstance(context, ssl.SSLContext):
+    context = settings.kafka_connection().ssl_context()
+    if context is None:
         return None
     try:
         with (

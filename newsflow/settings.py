@@ -7,7 +7,6 @@ import difflib
 import json
 import os
 import socket
-import ssl
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -18,11 +17,19 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from agents.topics import TOPICS
 from newsflow.broker import DEFAULT_LOCAL_PORT
-from newsflow.errors import OperatorError
+from newsflow.connection import (
+    AiokafkaOptions,
+    KafkaConnection,
+    SaslMechanism,
+    SecurityProtocol,
+    TlsFilesError,
+)
 from pipeline.config import ALL_STAGES, PipelineConfig
 from schemas import Stage
 
 ENV_PREFIX = "NEWSFLOW_"
+__all__ = ["Settings", "TlsFilesError", "unknown_variables"]
+
 NON_SETTING_VARIABLES = frozenset({"NEWSFLOW_TEST_KAFKA", "NEWSFLOW_SHARED_DIR"})
 """NEWSFLOW_* variables that are no setting on purpose: the test suite's own (tests/conftest.py)."""
 
@@ -61,10 +68,6 @@ Stages = Annotated[ListSetting, AfterValidator(_known_stages)]
 """The stages to run: names from `pipeline.config.ALL_STAGES`, cleaning among them."""
 
 
-class TlsFilesError(OperatorError):
-    """A TLS file named in the settings is missing or unreadable."""
-
-
 def _default_processes() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
 
@@ -84,10 +87,10 @@ class Settings(BaseSettings):
             "`NEWSFLOW_LOCAL_BROKER_PORT`"
         ),
     )
-    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
+    kafka_security_protocol: SecurityProtocol = Field(
         default="PLAINTEXT", description="`PLAINTEXT`, `SSL`, `SASL_PLAINTEXT`, `SASL_SSL`"
     )
-    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = Field(
+    kafka_sasl_mechanism: SaslMechanism | None = Field(
         default=None, description="`PLAIN`, `SCRAM-SHA-256`, `SCRAM-SHA-512` (default for SASL)"
     )
     kafka_sasl_username: str | None = Field(default=None, description="SASL user")
@@ -356,45 +359,23 @@ class Settings(BaseSettings):
         """Return the stages' configuration: every PipelineConfig knob that is a setting."""
         return PipelineConfig(**{name: getattr(self, name) for name in PIPELINE_SETTINGS})
 
-    def kafka_client_options(self) -> dict[str, object]:
+    def kafka_connection(self) -> KafkaConnection:
+        """Return the Kafka connection these settings describe (the local broker's when no
+        servers are set)."""
+        return KafkaConnection(
+            bootstrap_servers=self.bootstrap_servers,
+            security_protocol=self.kafka_security_protocol,
+            sasl_mechanism=self.kafka_sasl_mechanism,
+            sasl_username=self.kafka_sasl_username,
+            sasl_password=self.kafka_sasl_password,
+            ssl_cafile=self.kafka_ssl_cafile,
+            ssl_certfile=self.kafka_ssl_certfile,
+            ssl_keyfile=self.kafka_ssl_keyfile,
+        )
+
+    def kafka_client_options(self) -> AiokafkaOptions:
         """Return connection keyword arguments for aiokafka clients (security included)."""
-        options: dict[str, object] = {
-            "bootstrap_servers": self.bootstrap_servers,
-            "security_protocol": self.kafka_security_protocol,
-        }
-        if self.kafka_security_protocol.startswith("SASL"):
-            options["sasl_mechanism"] = self.kafka_sasl_mechanism or "SCRAM-SHA-512"
-            options["sasl_plain_username"] = self.kafka_sasl_username
-            options["sasl_plain_password"] = (
-                self.kafka_sasl_password.get_secret_value() if self.kafka_sasl_password else None
-            )
-        if self.kafka_security_protocol.endswith("SSL"):
-            options["ssl_context"] = self._ssl_context()
-        return options
-
-    def _ssl_context(self) -> ssl.SSLContext:
-        from aiokafka.helpers import create_ssl_context
-
-        files = {
-            "NEWSFLOW_KAFKA_SSL_CAFILE": self.kafka_ssl_cafile,
-            "NEWSFLOW_KAFKA_SSL_CERTFILE": self.kafka_ssl_certfile,
-            "NEWSFLOW_KAFKA_SSL_KEYFILE": self.kafka_ssl_keyfile,
-        }
-        for variable, path in files.items():
-            if path is not None and not path.is_file():
-                raise TlsFilesError(f"{variable}: no such file: {path}")
-        try:
-            return create_ssl_context(
-                cafile=str(self.kafka_ssl_cafile) if self.kafka_ssl_cafile else None,
-                certfile=str(self.kafka_ssl_certfile) if self.kafka_ssl_certfile else None,
-                keyfile=str(self.kafka_ssl_keyfile) if self.kafka_ssl_keyfile else None,
-            )
-        except (ssl.SSLError, OSError) as exc:
-            named = ", ".join(f"{v}={p}" for v, p in files.items() if p is not None)
-            raise TlsFilesError(
-                f"cannot load the TLS files ({named}): {exc.strerror or exc}; they must be PEM "
-                "files (the key unencrypted)"
-            ) from exc
+        return self.kafka_connection().aiokafka_options()
 
 
 PIPELINE_SETTINGS = tuple(

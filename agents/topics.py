@@ -104,9 +104,9 @@ class TopicRegistry:
         """Return the topics a worker produces."""
         return [spec for spec in self if spec.role == "output"]
 
-    def by_alias(self, alias: str) -> TopicSpec[Any] | None:
-        """Return the topic whose alias is `alias`, or None."""
-        return next((spec for spec in self if spec.alias == alias), None)
+    def followed(self) -> list[TopicSpec[Any]]:
+        """Return the topics in the order a subscriber is offered them: outputs first."""
+        return [*self.outputs(), *self.inputs()]
 
     def by_name(self, settings: Settings, name: str) -> TopicSpec[Any] | None:
         """Return the topic configured under `name` in `settings`, or None (not ours)."""

@@ -20,6 +20,7 @@ from pydantic import PositiveFloat, ValidationError
 from pydantic_settings import SettingsError
 from rich.markup import escape
 
+from agents.topics import TOPICS
 from newsflow.errors import OperatorError
 from newsflow.options import checked, parse
 from newsflow.settings import Settings, Stages
@@ -37,6 +38,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+TOPIC_ALIASES = ", ".join(spec.alias for spec in TOPICS.followed())
+"""The short topic names `subscribe --topic` takes, outputs first."""
+
 broker_app = typer.Typer(help="Run a local single-node Kafka broker (dev, tests, demo).")
 topics_app = typer.Typer(help="Create or list Newsflow's topics.")
 schemas_app = typer.Typer(help="JSON Schema files for the topics' messages.")
@@ -297,7 +301,7 @@ def feed(
 def subscribe(
     topic: Annotated[
         list[str],
-        typer.Option(help="enriched, policy, deadletter, raw, or a topic name; repeat or a,b"),
+        typer.Option(help=f"{TOPIC_ALIASES}, or a topic name; repeat or a,b"),
     ] = ["enriched"],  # noqa: B006 - typer needs a literal default
     start: Annotated[
         str, typer.Option("--from", help="earliest, latest, an ISO time or an age like 2h")

@@ -161,8 +161,7 @@ class UnknownTopicError(OperatorError):
 def topic_aliases(settings: Settings) -> dict[str, str]:
     """Return the short names of Newsflow's topics -> their configured topic names, outputs
     first."""
-    specs = [*TOPICS.outputs(), *TOPICS.inputs()]
-    return {spec.alias: spec.name(settings) for spec in specs}
+    return {spec.alias: spec.name(settings) for spec in TOPICS.followed()}
 
 
 def topic_name(settings: Settings, alias: str) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import socket
-import ssl
 from typing import Any
 
 import faust
@@ -16,7 +15,7 @@ from agents.lag import LagMonitor
 from agents.metrics import WorkerMetrics
 from agents.pool import StagePool
 from agents.server import HttpServer, make_web_app
-from agents.topics import Topics, declare_topics
+from agents.topics import TOPICS, Topics, declare_topics
 from newsflow.kafka import default_output_limits, max_output_bytes
 from newsflow.logs import lower_noise, quiet_repeats, redact_secrets
 from newsflow.settings import Settings
@@ -24,21 +23,6 @@ from pipeline import policy
 from pipeline.outputs import OutputLimits
 
 log = logging.getLogger(__name__)
-
-
-def _broker_credentials(settings: Settings) -> faust.auth.Credentials | None:
-    options = settings.kafka_client_options()
-    context = options.get("ssl_context")
-    if settings.kafka_security_protocol.startswith("SASL"):
-        return faust.SASLCredentials(
-            username=str(options["sasl_plain_username"] or ""),
-            password=str(options["sasl_plain_password"] or ""),
-            mechanism=str(options["sasl_mechanism"]),
-            ssl_context=context if isinstance(context, ssl.SSLContext) else None,
-        )
-    if isinstance(context, ssl.SSLContext):
-        return faust.SSLCredentials(context)
-    return None
 
 
 def create_app(
@@ -54,10 +38,11 @@ def create_app(
     quiet_repeats()
     datadir = settings.data_dir.resolve() / "faust" / settings.consumer_group
     datadir.mkdir(parents=True, exist_ok=True)
+    connection = settings.kafka_connection()
     app = faust.App(
         settings.consumer_group,
-        broker=[f"kafka://{server.strip()}" for server in settings.bootstrap_servers.split(",")],
-        broker_credentials=_broker_credentials(settings),
+        broker=connection.faust_broker(),
+        broker_credentials=connection.faust_credentials(),
         # Faust reads its own variables (BROKER_URL, WEB_PORT, ...); an empty env means only
         # our settings configure it.
         env={},
@@ -85,8 +70,8 @@ def create_app(
     registry = _registry()
     metrics = WorkerMetrics(
         registry,
-        consumed_topics=[settings.topic_raw],
-        produced_topics=[settings.topic_enriched, settings.topic_policy, settings.topic_deadletter],
+        consumed_topics=[spec.name(settings) for spec in TOPICS.inputs()],
+        produced_topics=[spec.name(settings) for spec in TOPICS.outputs()],
         languages=config.detect_languages,
     )
     pool = StagePool(
@@ -130,7 +115,7 @@ def create_app(
         LagMonitor(
             topic=settings.topic_raw,
             group=settings.consumer_group,
-            client_options=settings.kafka_client_options(),
+            client_options=connection.aiokafka_options(),
             interval=settings.lag_interval_seconds,
             metrics=metrics,
             health=health,

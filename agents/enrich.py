@@ -25,7 +25,8 @@ from agents.pool import StagePool
 from agents.topics import Topics
 from pipeline.config import PipelineConfig
 from pipeline.dedupe import DuplicateIndex
-from pipeline.intake import Rejected, parse_raw
+from pipeline.intake import parse_raw
+from pipeline.outcomes import Rejected
 from pipeline.outputs import (
     OutputLimits,
     OutputRecord,
@@ -34,7 +35,7 @@ from pipeline.outputs import (
     printable,
 )
 from pipeline.process import analyze_many, clean_many, finish, plan_analysis
-from schemas import DeadLetterReason, EnrichedArticle, Origin, RawArticle
+from schemas import DeadLetterReason, EnrichedArticle, Origin, RawArticle, Stage
 
 log = logging.getLogger(__name__)
 
@@ -187,18 +188,18 @@ class BatchHandler:
                 outcomes[index] = Rejected(
                     DeadLetterReason.STAGE_ERROR,
                     printable(f"intake failed: {type(exc).__name__}: {exc}"),
-                    stage="intake",
+                    stage=Stage.INTAKE,
                     error_type=type(exc).__name__,
                 )
         raws = [raw for _, raw, _ in accepted]
         cleaned = await self.pool.map_chunks(
-            clean_many, [dumped for _, _, dumped in accepted], stage="cleaning"
+            clean_many, [dumped for _, _, dumped in accepted], stage=Stage.CLEANING
         )
         if turns.plan_after is not None:
             await asyncio.shield(turns.plan_after)
         plan = plan_analysis(raws, cleaned, self.config, self.dedupe)
         turns.plan_done.set_result(None)
-        analysed = await self.pool.map_chunks(analyze_many, plan.requests, stage="nlp")
+        analysed = await self.pool.map_chunks(analyze_many, plan.requests, stage=Stage.NLP)
         origins: list[Origin | None] = [_origin(events[i]) for i, _, _ in accepted]
         for (index, _, _), outcome in zip(
             accepted, finish(plan, analysed, self.config, origins), strict=True
@@ -318,7 +319,7 @@ class BatchHandler:
             printable(
                 f"Kafka refused an output record: {type(failure_again).__name__}: {failure_again}"
             ),
-            stage="publish",
+            stage=Stage.PUBLISH,
             error_type=type(failure_again).__name__,
         )
         log.error("Kafka refused output of %s twice; dead-lettering it", where)

@@ -17,6 +17,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 
 from agents.health import Health
 from agents.metrics import WorkerMetrics
+from newsflow.connection import AiokafkaOptions
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +65,7 @@ class LagMonitor(mode.Service):
         *,
         topic: str,
         group: str,
-        client_options: dict[str, Any],
+        client_options: AiokafkaOptions,
         interval: float,
         metrics: WorkerMetrics,
         health: Health,

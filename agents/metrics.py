@@ -22,13 +22,21 @@ from prometheus_client import (
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
 from agents.procstat import cpu_seconds, rss_bytes, tree
-from pipeline.intake import Rejected
-from schemas import DeadLetterReason, EnrichedArticle, EntityType, PolicyDirection, PolicyStatus
+from pipeline.outcomes import Rejected
+from schemas import (
+    DeadLetterReason,
+    EnrichedArticle,
+    EntityType,
+    PolicyDirection,
+    PolicyStatus,
+    Stage,
+)
+from schemas.stages import TOTAL
 
 # `_created` series double the exposition size and no dashboard reads them.
 disable_created_metrics()
 
-STAGES: tuple[str, ...] = ("cleaning", "nlp", "entities", "policy", "total")
+STAGES: tuple[str, ...] = (Stage.CLEANING, Stage.NLP, Stage.ENTITIES, Stage.POLICY, TOTAL)
 """Keys of EnrichedArticle.processing.stages: the `stage` label of the latency histogram."""
 
 OUTCOME_ENRICHED = "enriched"

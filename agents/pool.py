@@ -31,8 +31,8 @@ import mode
 
 from pipeline import nlp, policy
 from pipeline.config import PipelineConfig
-from pipeline.intake import Rejected
-from schemas import DeadLetterReason
+from pipeline.outcomes import Rejected
+from schemas import DeadLetterReason, Stage
 
 log = logging.getLogger(__name__)
 
@@ -76,15 +76,15 @@ def _warm_up(config: PipelineConfig, parent: int, deathsig: bool) -> None:
 
 
 def _load_model(config: PipelineConfig) -> None:
-    if config.runs("entities") or config.runs("policy"):
+    if config.needs_model():
         nlp.load_nlp(config.spacy_model)
-    if config.runs("policy"):
+    if config.runs(Stage.POLICY):
         policy.shipped_model()
 
 
 def _model_version(config: PipelineConfig) -> str | None:
     # Answered by a child once its initializer ran: proves the model is loaded there.
-    if config.runs("entities") or config.runs("policy"):
+    if config.needs_model():
         return nlp.model_info(nlp.load_nlp(config.spacy_model)).version
     return None
 
@@ -111,7 +111,7 @@ def _run_chunk(
     return func(items, config)
 
 
-def _rejection(stage: str, problem: BaseException | None, timeout: float) -> dict[str, Any]:
+def _rejection(stage: Stage, problem: BaseException | None, timeout: float) -> dict[str, Any]:
     if problem is None:
         rejected = Rejected(
             DeadLetterReason.STAGE_TIMEOUT,
@@ -257,7 +257,7 @@ class StagePool(mode.Service):
         await self._start_executor()
 
     async def map_chunks(
-        self, func: StageFunc, items: list[Any], *, stage: str
+        self, func: StageFunc, items: list[Any], *, stage: Stage
     ) -> list[dict[str, Any]]:
         """Return func applied to `items`, split into one chunk per child, results in order.
 
@@ -345,7 +345,7 @@ class StagePool(mode.Service):
         items: list[Any],
         failed: list[tuple[list[int], BaseException | None]],
         results: list[dict[str, Any]],
-        stage: str,
+        stage: Stage,
         generation: int,
     ) -> None:
         """Replace the pool, then retry the failed chunks' articles alone, nothing else running.
@@ -375,7 +375,7 @@ class StagePool(mode.Service):
             finally:
                 self._open.set()
 
-    async def _alone(self, func: StageFunc, item: Any, stage: str) -> dict[str, Any]:
+    async def _alone(self, func: StageFunc, item: Any, stage: Stage) -> dict[str, Any]:
         self._check_running()
         loop = asyncio.get_running_loop()
         future = loop.run_in_executor(

@@ -1,49 +1,30 @@
-"""CPU and memory of a process tree (a worker and its pool children), read from Linux's /proc."""
+"""CPU and memory of a process tree (a worker and its pool children), read with psutil."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
-_PROC = Path("/proc")
-_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    for task in (_PROC / str(pid) / "task").glob("*"):
-        try:
-            found += [int(c) for c in (task / "children").read_text().split()]
-        except OSError:
-            continue
-    return found
+import psutil
 
 
 def tree(pid: int) -> list[int]:
-    """Return `pid` and all its live descendants (just `pid` where /proc is missing)."""
-    pids, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        pids.append(current)
-        todo.extend(_children(current))
-    return pids
+    """Return `pid` and all its live descendants (just `pid` when it cannot be read)."""
+    try:
+        return [pid, *(child.pid for child in psutil.Process(pid).children(recursive=True))]
+    except psutil.Error:
+        return [pid]
 
 
 def rss_bytes(pid: int) -> int:
     """Return the resident set size of one process in bytes (0 once it is gone)."""
     try:
-        for line in (_PROC / str(pid) / "status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 0
+        return int(psutil.Process(pid).memory_info().rss)
+    except psutil.Error:
+        return 0
 
 
 def cpu_seconds(pid: int) -> float:
     """Return the user + system CPU seconds a process has used (0 once it is gone)."""
     try:
-        fields = (_PROC / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
+        times = psutil.Process(pid).cpu_times()
+    except psutil.Error:
         return 0.0
-    return (int(fields[11]) + int(fields[12])) / _TICK
+    return float(times.user + times.system)

@@ -36,7 +36,7 @@ from spacy.language import Language
 
 from pipeline import entities, nlp
 from pipeline.config import PipelineConfig
-from pipeline.intake import Rejected
+from pipeline.outcomes import Rejected
 from pipeline.process import enrich
 from schemas import RawArticle
 

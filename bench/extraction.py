@@ -95,7 +95,7 @@ def stage_extractor(precise: bool = False) -> Callable[[str], str]:
     """Return a function html -> clean text running the whole cleaning stage."""
     from pipeline.cleaning import clean
     from pipeline.config import PipelineConfig
-    from pipeline.intake import Rejected
+    from pipeline.outcomes import Rejected
     from schemas import ContentType, RawArticle
 
     # Real pages reach 1.5 MB of HTML; the benchmark measures extraction, not the size limit.

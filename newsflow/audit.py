@@ -22,6 +22,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer
 
+from agents.topics import TOPICS
 from newsflow.kafka import _partitions, max_output_bytes, start_client
 from newsflow.settings import Settings
 
@@ -193,7 +194,7 @@ async def audit(
     `until` (default: now), or the `offsets` ranges {partition: (first, end)}. Outputs are read
     from `since` (they are published after their input) or from their beginning.
     """
-    raw = settings.topic_raw
+    raw = TOPICS.raw.name(settings)
     if offsets is not None:
         records = await _read_range(settings, raw, {p: first for p, (first, _) in offsets.items()})
         inputs = [(p, o) for p, o, _ in records if p in offsets and o < offsets[p][1]]
@@ -201,13 +202,13 @@ async def audit(
         records = await _read_range(settings, raw, since, until)
         inputs = [(p, o) for p, o, _ in records]
     enriched, letters = await asyncio.gather(
-        _read_range(settings, settings.topic_enriched, since if offsets is None else None),
-        _read_range(settings, settings.topic_deadletter, since if offsets is None else None),
+        _read_range(settings, TOPICS.enriched.name(settings), since if offsets is None else None),
+        _read_range(settings, TOPICS.deadletter.name(settings), since if offsets is None else None),
     )
     outcomes: list[tuple[InputKey, Outcome]] = []
     for rows, parse, topic in (
-        (enriched, enriched_outcome, settings.topic_enriched),
-        (letters, deadletter_outcome, settings.topic_deadletter),
+        (enriched, enriched_outcome, TOPICS.enriched.name(settings)),
+        (letters, deadletter_outcome, TOPICS.deadletter.name(settings)),
     ):
         for partition, offset, value in rows:
             matched = parse(raw, topic, partition, offset, value)
@@ -228,7 +229,7 @@ async def group_caught_up(settings: Settings, group: str | None = None) -> bool:
     await start_client(settings, consumer)
     try:
         await admin.start()
-        partitions = await _partitions(consumer, [settings.topic_raw])
+        partitions = await _partitions(consumer, [TOPICS.raw.name(settings)])
         ends = await consumer.end_offsets(partitions)
         committed = await admin.list_consumer_group_offsets(
             group or settings.consumer_group, partitions=partitions

@@ -20,6 +20,7 @@ from pydantic import PositiveFloat, ValidationError
 from pydantic_settings import SettingsError
 from rich.markup import escape
 
+from agents.topics import TOPICS
 from newsflow.errors import OperatorError
 from newsflow.options import checked, parse
 from newsflow.settings import Settings, Stages
@@ -37,6 +38,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+TOPIC_ALIASES = ", ".join(spec.alias for spec in TOPICS.followed())
+"""The short topic names `subscribe --topic` takes, outputs first."""
+
 broker_app = typer.Typer(help="Run a local single-node Kafka broker (dev, tests, demo).")
 topics_app = typer.Typer(help="Create or list Newsflow's topics.")
 schemas_app = typer.Typer(help="JSON Schema files for the topics' messages.")
@@ -78,7 +82,7 @@ def _require_model(config: PipelineConfig) -> None:
     """Raise CliError when the NLP stages are to run and their spaCy model is not installed."""
     from pipeline.nlp import model_problem
 
-    if config.runs("entities") or config.runs("policy"):
+    if config.needs_model():
         missing = model_problem(config.spacy_model)
         if missing:
             raise CliError(missing)
@@ -108,7 +112,7 @@ def process(
     """Run the stages offline (no Kafka) and print one EnrichedArticle JSON per line, in order."""
     from newsflow.inputs import read_inputs
     from pipeline.dedupe import DuplicateIndex
-    from pipeline.intake import Rejected
+    from pipeline.outcomes import Rejected
     from pipeline.process import enrich_batch
 
     chosen: tuple[str, ...] | None = parse(Stages, stages, "--stages") if stages else None
@@ -297,7 +301,7 @@ def feed(
 def subscribe(
     topic: Annotated[
         list[str],
-        typer.Option(help="enriched, policy, deadletter, raw, or a topic name; repeat or a,b"),
+        typer.Option(help=f"{TOPIC_ALIASES}, or a topic name; repeat or a,b"),
     ] = ["enriched"],  # noqa: B006 - typer needs a literal default
     start: Annotated[
         str, typer.Option("--from", help="earliest, latest, an ISO time or an age like 2h")
@@ -480,6 +484,27 @@ def schemas_export(
         return
     for path in export_schemas(target):
         err.print(f"wrote {path}")
+
+
+@app.command("settings-table")
+def settings_table(
+    write: Annotated[bool, typer.Option(help="Rewrite README.md's table")] = False,
+    check: Annotated[bool, typer.Option(help="Only check README.md's table is fresh")] = False,
+) -> None:
+    """Print the configuration table (Markdown) generated from the settings' descriptions."""
+    from newsflow.settings_doc import README, readme_with_table, settings_table, stale_readme
+
+    if check:
+        if stale_readme():
+            raise CliError(
+                "README.md's configuration table is stale; run `newsflow settings-table --write`"
+            )
+        err.print("README.md's configuration table is fresh")
+    elif write:
+        README.write_text(readme_with_table(README.read_text(encoding="utf-8")), encoding="utf-8")
+        err.print(f"wrote {README}")
+    else:
+        print(settings_table(), end="")
 
 
 @app.command()

@@ -13,6 +13,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.markup import escape
 
+from agents.topics import TOPICS
 from newsflow.broker import LocalBroker, local_broker
 from newsflow.errors import OperatorError
 from newsflow.feeds import feed
@@ -59,7 +60,7 @@ async def _collect(
     console: Console,
     as_json: bool,
 ) -> list[Event]:
-    topics = [settings.topic_enriched, settings.topic_policy, settings.topic_deadletter]
+    topics = [spec.name(settings) for spec in TOPICS.outputs()]
     start = await end_offsets(settings, topics)
     summary = await feed(settings, list(read_inputs([str(EXAMPLES)])), show_progress=False)
     article_ids.update(summary.ids)
@@ -123,7 +124,7 @@ def _show(event: Event, console: Console, as_json: bool) -> None:
     if as_json:
         print(json.dumps({"topic": event.topic, "event": event.value}, ensure_ascii=False))
         return
-    kind, headline, detail = summary_row(event.value)
+    kind, headline, detail = summary_row(event.value, event.kind)
     colour = {"enriched": "cyan", "policy": "green", "deadletter": "red"}.get(kind, "white")
     console.print(
         f"[bold {colour}]{kind}[/] {escape(headline)}\n    {escape(detail)}", highlight=False

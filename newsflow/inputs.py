@@ -9,7 +9,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.intake import Rejected, decode_json, validate_raw
+from pipeline.intake import decode_json, validate_raw
+from pipeline.outcomes import Rejected
 from schemas import ContentType, RawArticle
 
 JSON_LINES = {".jsonl", ".ndjson"}

@@ -22,6 +22,7 @@ from aiokafka.errors import KafkaConnectionError, KafkaError, TopicAlreadyExists
 from aiokafka.protocol.api import Request, RequestStruct, Response
 from aiokafka.protocol.types import Array, Int16, Int32, Schema, String
 
+from agents.topics import TOPICS
 from newsflow.errors import OperatorError
 from newsflow.settings import Settings
 from pipeline.outputs import OutputLimits
@@ -41,8 +42,8 @@ def _tls_problem(settings: Settings) -> str | None:
     (or the server cannot be reached at all)."""
     host, _, port = settings.bootstrap_servers.split(",")[0].strip().rpartition(":")
     host = host.strip("[]")
-    context = settings.kafka_client_options()["ssl_context"]
-    if not isinstance(context, ssl.SSLContext):
+    context = settings.kafka_connection().ssl_context()
+    if context is None:
         return None
     try:
         with (
@@ -115,45 +116,38 @@ async def _admin(settings: Settings) -> AsyncIterator[AIOKafkaAdminClient]:
 
 
 async def ensure_topics(settings: Settings) -> list[str]:
-    """Create the four Newsflow topics where missing; return the names it created."""
+    """Create the registered Newsflow topics where missing; return the names it created."""
     async with _admin(settings) as admin:
         existing = set(await admin.list_topics())
-        wanted = [name for name in settings.topics if name not in existing]
+        wanted = [spec for spec in TOPICS if spec.name(settings) not in existing]
         if not wanted:
             return []
         new = [
             NewTopic(
-                name=name,
+                name=spec.name(settings),
                 num_partitions=settings.topic_partitions,
                 replication_factor=settings.topic_replication_factor,
-                topic_configs={"max.message.bytes": str(max_record_bytes(settings, name))},
+                topic_configs=spec.kafka_config(settings),
             )
-            for name in wanted
+            for spec in wanted
         ]
         # Another worker may create a topic between our list and create.
         with contextlib.suppress(TopicAlreadyExistsError):
             await admin.create_topics(new)
-        return wanted
+        return [topic.name for topic in new]
 
 
 def max_output_bytes(settings: Settings) -> int:
     """Return the largest record a worker publishes: outputs carry an input and then some."""
-    return 2 * settings.max_message_bytes + 65_536
-
-
-def max_record_bytes(settings: Settings, topic: str) -> int:
-    """Return the record size a topic must accept: the input's limit, or an output's."""
-    if topic == settings.topic_raw:
-        return settings.max_message_bytes + 65_536
-    return max_output_bytes(settings)
+    return TOPICS.max_output_bytes(settings)
 
 
 def default_output_limits(settings: Settings) -> OutputLimits:
     """Return the output topics' record size limits as Newsflow creates the topics."""
     return OutputLimits(
-        enriched=max_record_bytes(settings, settings.topic_enriched),
-        policy=max_record_bytes(settings, settings.topic_policy),
-        deadletter=max_record_bytes(settings, settings.topic_deadletter),
+        enriched=TOPICS.enriched.max_record_bytes(settings),
+        policy=TOPICS.policy.max_record_bytes(settings),
+        deadletter=TOPICS.deadletter.max_record_bytes(settings),
     )
 
 
@@ -162,7 +156,7 @@ async def output_limits(settings: Settings) -> OutputLimits:
     broker reports it, capped by what the producer sends. Topics that cannot be described
     (missing, or no DescribeConfigs permission) count with the size Newsflow creates them with.
     """
-    topics = (settings.topic_enriched, settings.topic_policy, settings.topic_deadletter)
+    topics = tuple(spec.name(settings) for spec in TOPICS.outputs())
     found: dict[str, int] = {}
     try:
         async with _admin(settings) as admin:

@@ -19,7 +19,8 @@ from newsflow.feeds import FeedSummary, feed, firehose_producer
 from newsflow.inputs import InputItem
 from newsflow.kafka import start_client
 from newsflow.settings import Settings
-from pipeline.intake import Rejected, validate_raw
+from pipeline.intake import validate_raw
+from pipeline.outcomes import Rejected
 from schemas import ContentType
 
 _TAG = re.compile(r"<[a-zA-Z][^>]*>")

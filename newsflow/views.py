@@ -12,7 +12,7 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from newsflow.subscribe import Event, event_kind
+from newsflow.subscribe import Event
 
 
 def _clip(text: Any, width: int = 60) -> str:
@@ -58,10 +58,10 @@ def _policy_headline(value: dict[str, Any]) -> str:
     return " ".join(parts)
 
 
-def summary_row(value: dict[str, Any]) -> tuple[str, str, str]:
-    """Return (kind, headline, detail) describing one decoded event: an article's title, a
-    policy change's actor, action and object (or its evidence), a dead letter's reason."""
-    kind = event_kind(value)
+def summary_row(value: dict[str, Any], kind: str) -> tuple[str, str, str]:
+    """Return (kind, headline, detail) describing one decoded event of `kind` (its topic's
+    alias): an article's title, a policy change's actor, action and object (or its evidence),
+    a dead letter's reason."""
     if kind == "enriched":
         names = ", ".join(e["name"] for e in (value.get("entities") or [])[:5])
         changes = len(value.get("policy_changes") or [])
@@ -109,7 +109,7 @@ class EventTable:
 
     def row(self, event: Event) -> tuple[str, str, str, str]:
         """Return the cells of `event`'s row, in TABLE_COLUMNS order."""
-        kind, headline, detail = summary_row(event.value)
+        kind, headline, detail = summary_row(event.value, event.kind)
         return (event_time(event), kind, headline, detail)
 
     def add(self, event: Event) -> None:

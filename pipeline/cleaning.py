@@ -20,11 +20,11 @@ from pipeline.boilerplate import strip_furniture
 from pipeline.config import PipelineConfig
 from pipeline.dedupe import minhash_signature
 from pipeline.html_extract import extract_html
-from pipeline.intake import Rejected
 from pipeline.language import resolve_language
-from schemas import CleaningReport, ContentType, DeadLetterReason, RawArticle
+from pipeline.outcomes import Rejected
+from schemas import CleaningReport, ContentType, DeadLetterReason, RawArticle, Stage
 
-STAGE = "cleaning"
+STAGE = Stage.CLEANING
 
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _INVISIBLE = re.compile(r"[\u00ad\u200b-\u200d\u2060\ufeff]")

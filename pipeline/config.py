@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pipeline import __version__
+from schemas import Stage
 
-ALL_STAGES: tuple[str, ...] = ("cleaning", "entities", "policy")
-"""Stage names in data-flow order; the same names label metrics, timings and dead letters."""
+ALL_STAGES: tuple[Stage, ...] = (Stage.CLEANING, Stage.ENTITIES, Stage.POLICY)
+"""The stages an operator can choose, in data-flow order (`Stage` names every step)."""
 
 
 @dataclass(frozen=True)
@@ -47,3 +48,7 @@ class PipelineConfig:
     def runs(self, stage: str) -> bool:
         """Return whether `stage` is enabled."""
         return stage in self.stages
+
+    def needs_model(self) -> bool:
+        """Return whether a stage that reads the spaCy parse (entities, policy) is enabled."""
+        return self.runs(Stage.ENTITIES) or self.runs(Stage.POLICY)

@@ -27,9 +27,9 @@ from pipeline import entities_news as news
 from pipeline import gazetteers
 from pipeline.entity_keys import entity_key
 from pipeline.gazetteers import Entry
-from schemas import Entity, EntityType, Mention, Role
+from schemas import Entity, EntityType, Mention, Role, Stage
 
-STAGE = "entities"
+STAGE = Stage.ENTITIES
 COMPONENT = "newsflow_entity_rules"
 
 # Numeric and temporal labels are attributes of the story, not things consumers join on.

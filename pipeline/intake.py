@@ -8,50 +8,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from schemas import DeadLetterReason, RawArticle
+from pipeline.outcomes import Rejected
+from schemas import DeadLetterReason, RawArticle, Stage
 
-STAGE = "intake"
-
-
-class Rejected(Exception):  # noqa: N818 - it is an outcome, not only an error
-    """An input that cannot become an enriched article; becomes a dead letter."""
-
-    def __init__(
-        self,
-        reason: DeadLetterReason,
-        message: str,
-        *,
-        stage: str,
-        error_type: str = "",
-        attempts: int = 1,
-    ) -> None:
-        super().__init__(message)
-        self.reason = reason
-        self.message = message
-        self.stage = stage
-        self.error_type = error_type or reason.value
-        self.attempts = attempts
-
-    def as_dict(self) -> dict[str, str | int]:
-        """Return the rejection as plain data (it crosses process boundaries)."""
-        return {
-            "reason": self.reason.value,
-            "message": self.message,
-            "stage": self.stage,
-            "error_type": self.error_type,
-            "attempts": self.attempts,
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Rejected:
-        """Return the rejection that `as_dict` described."""
-        return cls(
-            DeadLetterReason(data["reason"]),
-            str(data["message"]),
-            stage=str(data["stage"]),
-            error_type=str(data["error_type"]),
-            attempts=int(data.get("attempts", 1)),
-        )
+STAGE = Stage.INTAKE
 
 
 def _reason_for(exc: ValidationError) -> DeadLetterReason:

@@ -12,10 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from pipeline.intake import Rejected
-from schemas import DeadLetter, DeadLetterReason, EnrichedArticle
+from pipeline.outcomes import Rejected
+from schemas import DeadLetter, DeadLetterReason, EnrichedArticle, Stage
 
-STAGE = "output"
+STAGE = Stage.OUTPUT
 
 RECORD_OVERHEAD_BYTES = 1024
 """Room left under a limit for what Kafka adds to a record: batch and record headers (~100

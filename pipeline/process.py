@@ -25,8 +25,7 @@ from typing import Any
 from pipeline import cleaning, entities, nlp, policy
 from pipeline.config import PipelineConfig
 from pipeline.dedupe import DuplicateIndex
-from pipeline.intake import Rejected
-from pipeline.outputs import STAGE as OUTPUT_STAGE
+from pipeline.outcomes import Rejected
 from schemas import (
     DeadLetterReason,
     EnrichedArticle,
@@ -37,11 +36,11 @@ from schemas import (
     PolicyChange,
     Processing,
     RawArticle,
+    Stage,
 )
+from schemas.stages import TOTAL
 
-NLP_STAGE = "nlp"
 HEADLINE_BREAK = "\n\n"  # between a separately given headline and the body, as the NLP reads it
-DEDUPE_STAGE = "dedupe"
 
 # Where a long text may be cut, best first: a paragraph break, a sentence end, any whitespace.
 # Group 1 is the cut: the prefix ends before it.
@@ -52,7 +51,7 @@ _CUT_POINTS: tuple[re.Pattern[str], ...] = (
 )
 
 
-def _rejected(exc: Exception, stage: str) -> Rejected:
+def _rejected(exc: Exception, stage: Stage) -> Rejected:
     if isinstance(exc, Rejected):
         return exc
     where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
@@ -186,7 +185,7 @@ def analyze_many(requests: list[dict[str, str]], config: PipelineConfig) -> list
             try:
                 docs.append(model(text))
             except Exception as exc:
-                docs.append(_rejected(exc, NLP_STAGE))
+                docs.append(_rejected(exc, Stage.NLP))
     parse_seconds = time.perf_counter() - started
     total_chars = sum(len(t) for t in texts) or 1
     results: list[dict[str, Any]] = []
@@ -198,10 +197,10 @@ def analyze_many(requests: list[dict[str, str]], config: PipelineConfig) -> list
             headline = len(request.get("headline", ""))
             result = _analyze_doc(doc, request["article_id"], config, headline)
         except Exception as exc:
-            results.append({"rejected": _rejected(exc, "analysis").as_dict()})
+            results.append({"rejected": _rejected(exc, Stage.ANALYSIS).as_dict()})
             continue
         # The model parses a batch at once; charge each article its share by length.
-        result["timings"][NLP_STAGE] = parse_seconds * len(request["text"]) / total_chars
+        result["timings"][Stage.NLP] = parse_seconds * len(request["text"]) / total_chars
         result["model"] = info
         results.append(result)
     return results
@@ -250,7 +249,7 @@ def plan_analysis(
         try:
             _plan_one(plan, index, raw, result, config, dedupe)
         except Exception as exc:
-            plan.cleaned.append(_rejected(exc, DEDUPE_STAGE))
+            plan.cleaned.append(_rejected(exc, Stage.DEDUPE))
             plan.clean_seconds.append(0.0)
             plan.duplicate_of.append(None)
             plan.skipped.append({})
@@ -282,7 +281,7 @@ def _plan_one(
     reason = _nlp_skip_reason(cleaned, first, config)
     skipped = {}
     if reason is not None:
-        skipped = {s: reason for s in (entities.STAGE, policy.STAGE) if config.runs(s)}
+        skipped = {s.value: reason for s in (entities.STAGE, policy.STAGE) if config.runs(s)}
     request = None
     if reason is None:
         request = {
@@ -328,7 +327,7 @@ def finish(
                 )
             )
         except Exception as exc:
-            outcomes.append(_rejected(exc, OUTPUT_STAGE))
+            outcomes.append(_rejected(exc, Stage.OUTPUT))
     return outcomes
 
 
@@ -359,7 +358,7 @@ def _event(
     origin: Origin | None,
 ) -> EnrichedArticle:
     stages = {cleaning.STAGE: plan.clean_seconds[index], **analysis.get("timings", {})}
-    stages["total"] = sum(stages.values())
+    stages[TOTAL] = sum(stages.values())
     model = analysis.get("model")
     return EnrichedArticle(
         id=raw.id,

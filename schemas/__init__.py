@@ -29,6 +29,7 @@ from schemas.policy import (
     Source,
     SourceKind,
 )
+from schemas.stages import Stage
 
 __all__ = [
     "Actor",
@@ -56,5 +57,6 @@ __all__ = [
     "Role",
     "Source",
     "SourceKind",
+    "Stage",
     "derive_article_id",
 ]

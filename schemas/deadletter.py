@@ -10,6 +10,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, Field, PlainSerializer, WithJsonSchema
 
+from schemas.stages import Stage
+
 DEADLETTER_SCHEMA_VERSION = 2
 """2: `truncated` (fields cut so the dead letter fits its topic)."""
 
@@ -56,7 +58,7 @@ class DeadLetter(BaseModel):
     reason: DeadLetterReason
     error: str = Field(description="Human-readable message saying what is wrong.")
     error_type: str = Field(description="Exception class or validation error type.")
-    stage: str = Field(description="Pipeline stage that rejected it: intake, cleaning, nlp, ...")
+    stage: Stage = Field(description="Pipeline stage that rejected it.")
     topic: str
     partition: int
     offset: int

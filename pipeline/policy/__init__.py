@@ -31,10 +31,11 @@ from schemas import (
     PolicyChange,
     PolicyDirection,
     PolicyStatus,
+    Stage,
 )
 from schemas.policy import Decision, Highlight, HighlightKind
 
-STAGE = "policy"
+STAGE = Stage.POLICY
 DECIDED_STATUSES = frozenset({"enacted", "announced", "reported", "reversed", "approved"})
 """Statuses that say a change was decided: only the model may give them."""
 UNDECIDED_STATUSES = frozenset({"proposed", "considered", "signaled", "unchanged"})

@@ -10,8 +10,9 @@ import random
 import signal
 import time
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
+
+import psutil
 
 from newsflow.audit import AuditReport, audit, group_caught_up
 from newsflow.kafka import end_offsets
@@ -54,30 +55,19 @@ def build_articles(count: int, tag: str, seed: int = 9) -> list[tuple[bytes, byt
 
 
 def descendants(pid: int) -> list[int]:
-    """Return the pids of every live descendant of `pid` (from /proc)."""
-    parents: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        with contextlib.suppress(OSError, ValueError, IndexError):
-            stat = (entry / "stat").read_text()
-            ppid = int(stat.rsplit(")", 1)[1].split()[1])
-            parents.setdefault(ppid, []).append(int(entry.name))
-    found, todo = [], [pid]
-    while todo:
-        for child in parents.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
+    """Return the pids of every live descendant of `pid`."""
+    try:
+        return [child.pid for child in psutil.Process(pid).children(recursive=True)]
+    except psutil.Error:
+        return []
 
 
 def alive(pid: int) -> bool:
     """Return whether `pid` runs (a zombie, dead but not reaped, does not)."""
     try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
         return False
-    return state != "Z"
 
 
 def kill_hard(process: Any) -> None:

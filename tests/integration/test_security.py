@@ -16,14 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from newsflow.broker import (
-    LocalBroker,
-    free_port,
+from newsflow.broker import LocalBroker, free_port
+from newsflow.logs import REDACTED, secret_forms
+from tests.broker_listeners import (
     mtls_listener_properties,
     sasl_listener_properties,
     scram_user_format_args,
 )
-from newsflow.logs import REDACTED, secret_forms
 from tests.conftest import LOOPBACK, NEWSFLOW, REPO, listening_addresses, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]

@@ -10,8 +10,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from newsflow.subscribe import EventFilter, policy_changes
-from schemas import PolicyChange
+from agents.topics import TOPICS
+from newsflow.subscribe import EventFilter, messages, policy_changes
+from schemas import DeadLetter, PolicyChange
 from tests.conftest import NEWSFLOW, REPO
 from tests.kafka_helpers import produce
 
@@ -106,6 +107,36 @@ def test_python_client_yields_validated_models(make_env) -> None:
     found = asyncio.run(asyncio.wait_for(first_loosening(), timeout=60))
     assert isinstance(found, PolicyChange)
     assert found.id == "pc-1" and found.actor.name == "United States"
+
+
+def test_one_typed_generator_serves_every_topic_and_skips_invalid_records(make_env) -> None:
+    env = make_env()
+    env.create_topics()
+    settings = env.settings()
+    letter = DeadLetter(
+        reason="not_json",
+        error="message is not JSON",
+        error_type="JSONDecodeError",
+        stage="intake",
+        topic=settings.topic_raw,
+        partition=0,
+        offset=3,
+        original=b"{not json",
+        failed_at=datetime.now(UTC),
+    )
+    produce(
+        settings,
+        settings.topic_deadletter,
+        [(b"bad", b'{"reason": "no such reason"}'), (b"k", letter.model_dump_json().encode())],
+    )
+
+    async def first() -> DeadLetter:
+        async for item in messages(TOPICS.deadletter, settings, start="earliest"):
+            return item
+        raise AssertionError("no event")
+
+    found = asyncio.run(asyncio.wait_for(first(), timeout=60))
+    assert isinstance(found, DeadLetter) and found.offset == 3 and found.original == b"{not json"
 
 
 def test_table_format_shows_readable_rows(make_env) -> None:

@@ -19,7 +19,7 @@ from aiokafka.errors import KafkaTimeoutError, MessageSizeTooLargeError
 from faust.exceptions import ProducerSendError
 
 from agents.enrich import BatchHandler
-from agents.topics import Topics
+from agents.topics import TOPICS, Topics, record_bytes
 from pipeline.config import PipelineConfig
 from pipeline.outputs import RECORD_OVERHEAD_BYTES, OutputLimits
 from schemas import DeadLetter, EnrichedArticle
@@ -31,7 +31,7 @@ CONFIG = PipelineConfig(
     stages=("cleaning",), max_message_bytes=MAX_MESSAGE_BYTES, max_content_chars=5_000_000
 )
 # What Newsflow's producer and topics take (newsflow.kafka.max_output_bytes).
-RECORD_LIMIT = 2 * MAX_MESSAGE_BYTES + 65_536
+RECORD_LIMIT = record_bytes(MAX_MESSAGE_BYTES, TOPICS.enriched.size_factor)
 
 
 class InlinePool:

@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from newsflow import broker as broker_module
-from newsflow.broker import BrokerError, LocalBroker
+from newsflow.broker import BrokerError, LocalBroker, readiness
 
 STARTED = (
     "[2026-11-25 01:46:02,124] INFO [KafkaRaftServer nodeId=1] Kafka Server started "
@@ -38,7 +37,7 @@ def starting(
         [sys.executable, "-c", f"import time, sys; time.sleep({lives_for}); sys.exit(1)"]
     )
     local._process = process
-    monkeypatch.setattr(broker_module, "_probe", lambda host, port, timeout: local.cluster_id())
+    monkeypatch.setattr(readiness, "probe", lambda host, port, timeout: local.cluster_id())
     try:
         yield local
     finally:

@@ -9,7 +9,7 @@ import pytest
 from bench.extraction import load_pages, score
 from pipeline.cleaning import CleanedArticle, clean, content_hash, normalise_text
 from pipeline.config import PipelineConfig
-from pipeline.intake import Rejected
+from pipeline.outcomes import Rejected
 from schemas import ContentType, DeadLetterReason, RawArticle
 from tests.conftest import SHARED
 

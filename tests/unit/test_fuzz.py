@@ -25,8 +25,10 @@ from hypothesis import strategies as st
 from prometheus_client import CollectorRegistry
 
 from agents.metrics import WorkerMetrics
+from agents.topics import TOPICS, record_bytes
 from pipeline.config import PipelineConfig
-from pipeline.intake import Rejected, parse_raw
+from pipeline.intake import parse_raw
+from pipeline.outcomes import Rejected
 from pipeline.outputs import (
     KEY_KEEP_BYTES,
     MIN_LETTER_LIMIT_BYTES,
@@ -229,7 +231,7 @@ def fits(record: OutputRecord, limit: int) -> bool:
 
 
 CRASHERS = crash_inputs(MAX_MESSAGE_BYTES, "fuzz")
-PRODUCER_LIMITS = OutputLimits.uniform(2 * MAX_MESSAGE_BYTES + 65_536)
+PRODUCER_LIMITS = OutputLimits.uniform(record_bytes(MAX_MESSAGE_BYTES, TOPICS.enriched.size_factor))
 
 
 @given(data=messages, key=keys, limits=OUTPUT_LIMITS)

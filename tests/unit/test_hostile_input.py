@@ -14,7 +14,8 @@ import time
 import pytest
 
 from pipeline.config import PipelineConfig
-from pipeline.intake import Rejected, parse_raw
+from pipeline.intake import parse_raw
+from pipeline.outcomes import Rejected
 from pipeline.process import enrich_batch
 from schemas import DeadLetterReason, EnrichedArticle
 

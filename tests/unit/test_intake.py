@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from pipeline.intake import Rejected, parse_raw
+from pipeline.intake import parse_raw
+from pipeline.outcomes import Rejected
 from schemas import DeadLetterReason
 
 LIMIT = 10_000

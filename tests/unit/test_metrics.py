@@ -19,7 +19,8 @@ from agents.pool import StagePool
 from agents.topics import Topics
 from pipeline.config import PipelineConfig
 from pipeline.dedupe import DuplicateIndex
-from pipeline.intake import Rejected, parse_raw
+from pipeline.intake import parse_raw
+from pipeline.outcomes import Rejected
 from pipeline.outputs import OutputLimits
 from pipeline.process import enrich_batch
 from schemas import EnrichedArticle, RawArticle

@@ -6,7 +6,7 @@ import pytest
 
 from pipeline.config import PipelineConfig
 from pipeline.dedupe import DuplicateIndex
-from pipeline.intake import Rejected
+from pipeline.outcomes import Rejected
 from pipeline.process import analysis_prefix, analyze_many, enrich, enrich_batch
 from schemas import ContentType, DeadLetterReason, EnrichedArticle, RawArticle
 

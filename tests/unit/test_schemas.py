@@ -64,3 +64,31 @@ def test_json_schemas_accept_what_the_models_emit() -> None:
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({"title": "no content"}, schema)
     assert sorted(p.name for p in SCHEMA_DIR.glob("*.json")) == sorted(render_schemas())
+
+
+def test_stage_vocabulary_is_closed_and_shared() -> None:
+    from agents.metrics import STAGES
+    from pipeline.config import ALL_STAGES
+    from pipeline.outcomes import Rejected
+    from schemas import DeadLetterReason, Stage
+
+    assert set(ALL_STAGES) <= set(Stage)
+    assert set(STAGES) - set(Stage) == {"total"}
+    rejected = Rejected(DeadLetterReason.STAGE_ERROR, "boom", stage=Stage.NLP)
+    assert Rejected.from_dict(rejected.as_dict()).stage is Stage.NLP
+    with pytest.raises(ValueError):
+        Rejected(DeadLetterReason.STAGE_ERROR, "boom", stage="parsing")  # type: ignore[arg-type]
+    with pytest.raises(ValidationError):
+        DeadLetter.model_validate(
+            {
+                "reason": "not_json",
+                "error": "x",
+                "error_type": "x",
+                "stage": "parsing",
+                "topic": "t",
+                "partition": 0,
+                "offset": 0,
+                "original": "",
+                "failed_at": "2026-01-01T00:00:00Z",
+            }
+        )

@@ -139,3 +139,25 @@ def test_the_language_override_line_reaches_the_pipeline(monkeypatch: pytest.Mon
     )
     with pytest.raises(ValidationError):
         Settings(language_override_min_confidence=1.5)
+
+
+def test_readme_configuration_table_is_generated_from_the_settings(monkeypatch) -> None:
+    from newsflow import settings_doc
+
+    assert not settings_doc.stale_readme(), "run `newsflow settings-table --write`"
+    field = Settings.model_fields["batch_size"]
+    monkeypatch.setattr(field, "description", "a new meaning")
+    assert settings_doc.stale_readme()
+    assert "| `NEWSFLOW_BATCH_SIZE` | `16` | a new meaning |" in settings_doc.settings_table()
+
+
+def test_pipeline_defaults_are_written_once_in_pipeline_config() -> None:
+    from newsflow.settings import PIPELINE_SETTINGS
+    from pipeline.config import PipelineConfig
+
+    assert {"spacy_model", "stages", "max_message_bytes", "dedupe_window"} <= set(PIPELINE_SETTINGS)
+    for name in PIPELINE_SETTINGS:
+        assert Settings.model_fields[name].default == getattr(PipelineConfig, name), name
+    assert Settings(kafka_bootstrap_servers="k:9092").pipeline_config() == PipelineConfig()
+    tuned = Settings(kafka_bootstrap_servers="k:9092", dedupe_window=7, html_precise=True)
+    assert tuned.pipeline_config() == PipelineConfig(dedupe_window=7, html_precise=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pipeline.config import PipelineConfig
-from pipeline.intake import Rejected
+from pipeline.outcomes import Rejected
 from pipeline.process import enrich
 from schemas import DeadLetterReason, RawArticle
 

@@ -28,8 +28,12 @@ ARTICLE = {
 LETTER = {"reason": "not_json", "error": "x", "original": "AAE="}
 
 
-def test_event_kinds() -> None:
-    assert [event_kind(v) for v in (ARTICLE, CHANGE, LETTER, {})] == [
+def test_event_kinds_come_from_the_topic_not_the_payload() -> None:
+    from newsflow.settings import Settings
+
+    settings = Settings(topic_policy="rules", kafka_bootstrap_servers="k:9092")
+    topics = ("articles.enriched", "rules", "articles.deadletter", "policy.changes")
+    assert [event_kind(settings, t) for t in topics] == [
         "enriched",
         "policy",
         "deadletter",
@@ -38,35 +42,36 @@ def test_event_kinds() -> None:
 
 
 def test_no_filter_matches_everything() -> None:
-    assert all(EventFilter().matches(v) for v in (ARTICLE, CHANGE, LETTER))
+    kinds = {"enriched": ARTICLE, "policy": CHANGE, "deadletter": LETTER}
+    assert all(EventFilter().matches(v, kind) for kind, v in kinds.items())
 
 
 def test_policy_filters() -> None:
-    assert EventFilter(direction="loosen", status="reported").matches(CHANGE)
-    assert not EventFilter(direction="tighten").matches(CHANGE)
-    assert EventFilter(actor="united states").matches(CHANGE)
-    assert EventFilter(actor="biden").matches(CHANGE)
-    assert not EventFilter(actor="Germany").matches(CHANGE)
-    assert EventFilter(min_confidence=0.8).matches(CHANGE)
-    assert not EventFilter(min_confidence=0.9).matches(CHANGE)
-    assert EventFilter(entity="ukraine").matches(CHANGE)
-    assert not EventFilter(language="en").matches(CHANGE)
+    assert EventFilter(direction="loosen", status="reported").matches(CHANGE, "policy")
+    assert not EventFilter(direction="tighten").matches(CHANGE, "policy")
+    assert EventFilter(actor="united states").matches(CHANGE, "policy")
+    assert EventFilter(actor="biden").matches(CHANGE, "policy")
+    assert not EventFilter(actor="Germany").matches(CHANGE, "policy")
+    assert EventFilter(min_confidence=0.8).matches(CHANGE, "policy")
+    assert not EventFilter(min_confidence=0.9).matches(CHANGE, "policy")
+    assert EventFilter(entity="ukraine").matches(CHANGE, "policy")
+    assert not EventFilter(language="en").matches(CHANGE, "policy")
 
 
 def test_enriched_filters_look_at_entities_and_embedded_changes() -> None:
-    assert EventFilter(entity="Biden").matches(ARTICLE)
-    assert EventFilter(entity="biden", entity_type="person").matches(ARTICLE)
-    assert not EventFilter(entity="Biden", entity_type="GPE").matches(ARTICLE)
-    assert EventFilter(language="en").matches(ARTICLE)
-    assert not EventFilter(language="de").matches(ARTICLE)
-    assert EventFilter(direction="loosen", min_confidence=0.5).matches(ARTICLE)
-    assert not EventFilter(direction="loosen", min_confidence=0.9).matches(ARTICLE)
-    assert not EventFilter(status="enacted").matches({**ARTICLE, "policy_changes": []})
+    assert EventFilter(entity="Biden").matches(ARTICLE, "enriched")
+    assert EventFilter(entity="biden", entity_type="person").matches(ARTICLE, "enriched")
+    assert not EventFilter(entity="Biden", entity_type="GPE").matches(ARTICLE, "enriched")
+    assert EventFilter(language="en").matches(ARTICLE, "enriched")
+    assert not EventFilter(language="de").matches(ARTICLE, "enriched")
+    assert EventFilter(direction="loosen", min_confidence=0.5).matches(ARTICLE, "enriched")
+    assert not EventFilter(direction="loosen", min_confidence=0.9).matches(ARTICLE, "enriched")
+    assert not EventFilter(status="enacted").matches({**ARTICLE, "policy_changes": []}, "enriched")
 
 
 def test_dead_letters_only_pass_when_no_content_filter_is_set() -> None:
-    assert not EventFilter(entity="x").matches(LETTER)
-    assert not EventFilter(direction="loosen").matches(LETTER)
+    assert not EventFilter(entity="x").matches(LETTER, "deadletter")
+    assert not EventFilter(direction="loosen").matches(LETTER, "deadletter")
 
 
 def test_filters_refuse_values_no_event_can_have() -> None:
@@ -80,7 +85,7 @@ def test_filters_refuse_values_no_event_can_have() -> None:
     ):
         with pytest.raises(ValueError, match=next(iter(bad))):
             EventFilter(**bad)  # type: ignore[arg-type]
-    assert EventFilter(entity_type="gpe").matches(ARTICLE)
+    assert EventFilter(entity_type="gpe").matches(ARTICLE, "enriched")
 
 
 def test_topics_are_aliases_or_names_in_comma_lists_and_must_exist() -> None:

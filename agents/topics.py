@@ -8,6 +8,7 @@ Payloads stay bytes on the Faust side so that bad input can be dead-lettered ver
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
@@ -55,6 +56,8 @@ class TopicSpec(Generic[M]):
     cleanup_policy: str
     description: str
     """The message, as the README's topic table shows it."""
+    setting_help: str
+    """What its setting (`NEWSFLOW_TOPIC_<ALIAS>`) names, as the settings table shows it."""
 
     @property
     def setting(self) -> str:
@@ -85,16 +88,80 @@ class TopicSpec(Generic[M]):
 
 @dataclass(frozen=True)
 class TopicRegistry:
-    """Every Newsflow topic, inputs first, then outputs in the order a worker writes them."""
+    """Every Newsflow topic, inputs first, then outputs in the order a worker writes them.
 
-    raw: TopicSpec[RawArticle]
-    enriched: TopicSpec[EnrichedArticle]
-    policy: TopicSpec[PolicyChange]
-    deadletter: TopicSpec[DeadLetter]
+
+    Adding a topic is one field here (its spec as the default) plus its schema: the setting
+    `topic_<alias>`, the Faust topic, topic creation, subscribe, k8s and the README follow.
+    """
+
+    raw: TopicSpec[RawArticle] = TopicSpec(
+        alias="raw",
+        default_name="articles.raw",
+        model=RawArticle,
+        schema_mode="validation",
+        key="article id",
+        role="input",
+        size_factor=1,
+        retention_days=7,
+        cleanup_policy="delete",
+        description="`RawArticle`: `content` (required), `content_type` `text/plain`\\|"
+        "`text/html`, `id`, `url`, `source`, `title`, `published_at`, `language`, `ingested_at`",
+        setting_help="input topic",
+    )
+    enriched: TopicSpec[EnrichedArticle] = TopicSpec(
+        alias="enriched",
+        default_name="articles.enriched",
+        model=EnrichedArticle,
+        schema_mode="serialization",
+        key="article id",
+        role="output",
+        size_factor=2,
+        retention_days=30,
+        cleanup_policy="compact,delete",
+        description="`EnrichedArticle` (`schema_version` 3): `id`, `clean_text`, `language` and "
+        "`language_source` (`declared`\\|`detected`\\|`unknown`), `content_hash`, `duplicate_of`, "
+        "`entities` (each with `name`, `type`, cross-article `key` such as `gpe:US` or "
+        "`person:joe-biden`, `aliases`, `mentions`, `roles`, `salience`), `policy_changes`, "
+        "`processing` (versions, spaCy model and `policy_model`, stage timings, origin offset, "
+        "`analysed_chars` when the NLP read only a prefix)",
+        setting_help="enriched articles",
+    )
+    policy: TopicSpec[PolicyChange] = TopicSpec(
+        alias="policy",
+        default_name="policy.changes",
+        model=PolicyChange,
+        schema_mode="serialization",
+        key="change id",
+        role="output",
+        size_factor=2,
+        retention_days=90,
+        cleanup_policy="compact,delete",
+        description="`PolicyChange`: `id`, `actor`, `action`, `direction`, `beneficiary`, "
+        "`object`, `scope`, `constraints`, `status`, `sources`, `evidence` (`text`, `start`, "
+        "`end`, `part`: `body` offsets into `clean_text`, `title` offsets into the title), "
+        "`confidence`, `decision` (the policy model, its score and threshold), `rules`, "
+        "`article_id`",
+        setting_help="policy changes",
+    )
+    deadletter: TopicSpec[DeadLetter] = TopicSpec(
+        alias="deadletter",
+        default_name="articles.deadletter",
+        model=DeadLetter,
+        schema_mode="serialization",
+        key="input key",
+        role="output",
+        size_factor=2,
+        retention_days=30,
+        cleanup_policy="delete",
+        description="`DeadLetter`: `reason`, `error`, `stage`, `topic`, `partition`, `offset`, "
+        "`original` (base64 of the input bytes), `attempts`, `failed_at`",
+        setting_help="rejected inputs",
+    )
 
     def __iter__(self) -> Iterator[TopicSpec[Any]]:
         """Return the topics in declaration order."""
-        return iter((self.raw, self.enriched, self.policy, self.deadletter))
+        return iter(getattr(self, field.name) for field in dataclasses.fields(self))
 
     def inputs(self) -> list[TopicSpec[Any]]:
         """Return the topics a worker consumes."""
@@ -121,67 +188,8 @@ class TopicRegistry:
         return max(spec.max_record_bytes(settings) for spec in self.outputs())
 
 
-TOPICS = TopicRegistry(
-    raw=TopicSpec(
-        alias="raw",
-        default_name="articles.raw",
-        model=RawArticle,
-        schema_mode="validation",
-        key="article id",
-        role="input",
-        size_factor=1,
-        retention_days=7,
-        cleanup_policy="delete",
-        description="`RawArticle`: `content` (required), `content_type` `text/plain`\\|"
-        "`text/html`, `id`, `url`, `source`, `title`, `published_at`, `language`, `ingested_at`",
-    ),
-    enriched=TopicSpec(
-        alias="enriched",
-        default_name="articles.enriched",
-        model=EnrichedArticle,
-        schema_mode="serialization",
-        key="article id",
-        role="output",
-        size_factor=2,
-        retention_days=30,
-        cleanup_policy="compact,delete",
-        description="`EnrichedArticle` (`schema_version` 3): `id`, `clean_text`, `language` and "
-        "`language_source` (`declared`\\|`detected`\\|`unknown`), `content_hash`, `duplicate_of`, "
-        "`entities` (each with `name`, `type`, cross-article `key` such as `gpe:US` or "
-        "`person:joe-biden`, `aliases`, `mentions`, `roles`, `salience`), `policy_changes`, "
-        "`processing` (versions, spaCy model and `policy_model`, stage timings, origin offset, "
-        "`analysed_chars` when the NLP read only a prefix)",
-    ),
-    policy=TopicSpec(
-        alias="policy",
-        default_name="policy.changes",
-        model=PolicyChange,
-        schema_mode="serialization",
-        key="change id",
-        role="output",
-        size_factor=2,
-        retention_days=90,
-        cleanup_policy="compact,delete",
-        description="`PolicyChange`: `id`, `actor`, `action`, `direction`, `beneficiary`, "
-        "`object`, `scope`, `constraints`, `status`, `sources`, `evidence` (`text`, `start`, "
-        "`end`, `part`: `body` offsets into `clean_text`, `title` offsets into the title), "
-        "`confidence`, `decision` (the policy model, its score and threshold), `rules`, "
-        "`article_id`",
-    ),
-    deadletter=TopicSpec(
-        alias="deadletter",
-        default_name="articles.deadletter",
-        model=DeadLetter,
-        schema_mode="serialization",
-        key="input key",
-        role="output",
-        size_factor=2,
-        retention_days=30,
-        cleanup_policy="delete",
-        description="`DeadLetter`: `reason`, `error`, `stage`, `topic`, `partition`, `offset`, "
-        "`original` (base64 of the input bytes), `attempts`, `failed_at`",
-    ),
-)
+TOPICS = TopicRegistry()
+"""The registry: `TOPICS.raw`, `TOPICS.enriched`, …; iterate it for every topic."""
 
 
 def readme_topic_table() -> str:
@@ -196,14 +204,24 @@ def readme_topic_table() -> str:
     return "\n".join(rows) + "\n"
 
 
-@dataclass(frozen=True)
 class Topics:
-    """The Faust topics a worker reads and writes, one per registered topic."""
+    """The Faust topics a worker reads and writes, one per registered topic, by alias:
+    `topics.enriched`, or `topics[spec]`."""
 
-    raw: faust.TopicT
-    enriched: faust.TopicT
-    policy: faust.TopicT
-    deadletter: faust.TopicT
+    def __init__(self, by_alias: dict[str, faust.TopicT]) -> None:
+        missing = [spec.alias for spec in TOPICS if spec.alias not in by_alias]
+        if missing:
+            raise ValueError(f"no Faust topic for {', '.join(missing)}")
+        self._by_alias = dict(by_alias)
+
+    def __getattr__(self, alias: str) -> faust.TopicT:
+        try:
+            return self.__dict__["_by_alias"][alias]
+        except KeyError:
+            raise AttributeError(alias) from None
+
+    def __getitem__(self, spec: TopicSpec[Any]) -> faust.TopicT:
+        return self._by_alias[spec.alias]
 
 
 def declare_topics(app: faust.App, settings: Settings) -> Topics:
@@ -220,4 +238,4 @@ def declare_topics(app: faust.App, settings: Settings) -> Topics:
             replicas=settings.topic_replication_factor,
         )
 
-    return Topics(**{spec.alias: topic(spec) for spec in TOPICS})
+    return Topics({spec.alias: topic(spec) for spec in TOPICS})

@@ -488,18 +488,23 @@ def schemas_export(
 
 @app.command("settings-table")
 def settings_table(
-    write: Annotated[bool, typer.Option(help="Rewrite README.md's table")] = False,
-    check: Annotated[bool, typer.Option(help="Only check README.md's table is fresh")] = False,
+    write: Annotated[
+        bool, typer.Option(help="Rewrite README.md's generated tables (configuration, topics)")
+    ] = False,
+    check: Annotated[
+        bool, typer.Option(help="Only check README.md's generated tables are fresh")
+    ] = False,
 ) -> None:
-    """Print the configuration table (Markdown) generated from the settings' descriptions."""
+    """Print the configuration table (Markdown) generated from the settings' descriptions;
+    --write and --check also cover the README's topic table, generated from the registry."""
     from newsflow.settings_doc import README, readme_with_table, settings_table, stale_readme
 
     if check:
         if stale_readme():
             raise CliError(
-                "README.md's configuration table is stale; run `newsflow settings-table --write`"
+                "README.md's generated tables are stale; run `newsflow settings-table --write`"
             )
-        err.print("README.md's configuration table is fresh")
+        err.print("README.md's configuration and topic tables are fresh")
     elif write:
         README.write_text(readme_with_table(README.read_text(encoding="utf-8")), encoding="utf-8")
         err.print(f"wrote {README}")

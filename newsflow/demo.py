@@ -120,12 +120,20 @@ def next_steps(settings: Settings, *, started_broker: bool) -> list[str]:
     ]
 
 
+COLOURS = {
+    TOPICS.enriched.alias: "cyan",
+    TOPICS.policy.alias: "green",
+    TOPICS.deadletter.alias: "red",
+}
+"""The colour of each topic's events (by alias) in the demo's output."""
+
+
 def _show(event: Event, console: Console, as_json: bool) -> None:
     if as_json:
         print(json.dumps({"topic": event.topic, "event": event.value}, ensure_ascii=False))
         return
     kind, headline, detail = summary_row(event.value, event.kind)
-    colour = {"enriched": "cyan", "policy": "green", "deadletter": "red"}.get(kind, "white")
+    colour = COLOURS.get(kind, "white")
     console.print(
         f"[bold {colour}]{kind}[/] {escape(headline)}\n    {escape(detail)}", highlight=False
     )

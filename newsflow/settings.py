@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field, SecretStr
+from pydantic.fields import FieldInfo
 from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -101,15 +102,7 @@ class Settings(BaseSettings):
     kafka_ssl_certfile: Path | None = Field(default=None, description="client certificate for TLS")
     kafka_ssl_keyfile: Path | None = Field(default=None, description="client key for TLS")
 
-    # Topics
-    topic_raw: str = Field(default=TOPICS.raw.default_name, description="input topic")
-    topic_enriched: str = Field(
-        default=TOPICS.enriched.default_name, description="enriched articles"
-    )
-    topic_policy: str = Field(default=TOPICS.policy.default_name, description="policy changes")
-    topic_deadletter: str = Field(
-        default=TOPICS.deadletter.default_name, description="rejected inputs"
-    )
+    # Topics: one `topic_<alias>` field per registered topic, added below from `TOPICS`.
     topic_partitions: int = Field(
         default=4,
         ge=1,
@@ -384,6 +377,27 @@ PIPELINE_SETTINGS = tuple(
     if field.name in Settings.model_fields
 )
 """The PipelineConfig knobs an operator sets; the others keep PipelineConfig's defaults."""
+
+
+def _with_topic_fields(cls: type[Settings]) -> type[Settings]:
+    """Return the settings class with a `topic_<alias>` name field for each registered topic,
+    placed after the Kafka connection fields (the README's table keeps that order)."""
+    fields = dict(cls.model_fields)
+    names = list(fields)
+    first = names.index("topic_partitions")
+    for offset, spec in enumerate(TOPICS):
+        field = FieldInfo.from_annotated_attribute(
+            str, Field(default=spec.default_name, description=spec.setting_help)
+        )
+        names.insert(first + offset, spec.setting)
+        fields[spec.setting] = field
+    cls.model_fields.clear()
+    cls.model_fields.update({name: fields[name] for name in names})
+    cls.model_rebuild(force=True)
+    return cls
+
+
+Settings = _with_topic_fields(Settings)
 
 
 def unknown_variables(environ: Mapping[str, str]) -> list[str]:

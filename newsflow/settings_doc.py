@@ -1,4 +1,5 @@
-"""The README's configuration table, generated from the settings fields' descriptions."""
+"""The README's generated tables: configuration (from the settings fields' descriptions) and
+topics (from the topic registry)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ from typing import Any
 
 from pydantic.fields import FieldInfo
 
+from agents.topics import readme_topic_table
 from newsflow.settings import ENV_PREFIX, Settings
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 _TABLE = re.compile(r"^\| variable \| default \| meaning \|\n(?:^\|.*\|\n)+", re.M)
+_TOPIC_TABLE = re.compile(r"^\| topic \| key \| message .*\|\n(?:^\|.*\|\n)+", re.M)
 
 
 def _shown(value: Any) -> str:
@@ -47,13 +50,18 @@ def settings_table() -> str:
 
 
 def readme_with_table(text: str) -> str:
-    """Return README text with its configuration table replaced by the generated one."""
-    if not _TABLE.search(text):
-        raise ValueError("README.md has no configuration table (| variable | default | meaning |)")
-    return _TABLE.sub(lambda _: settings_table(), text, count=1)
+    """Return README text with its configuration and topic tables replaced by generated ones."""
+    for table, generated, header in (
+        (_TABLE, settings_table, "| variable | default | meaning |"),
+        (_TOPIC_TABLE, readme_topic_table, "| topic | key | message … |"),
+    ):
+        if not table.search(text):
+            raise ValueError(f"README.md has no table starting {header}")
+        text = table.sub(lambda _, make=generated: make(), text, count=1)
+    return text
 
 
 def stale_readme(path: Path = README) -> bool:
-    """Return whether the README's configuration table differs from the settings."""
+    """Return whether the README's generated tables differ from the settings and registry."""
     text = path.read_text(encoding="utf-8")
     return readme_with_table(text) != text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import Any
@@ -12,6 +13,7 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
+from agents.topics import TOPICS
 from newsflow.subscribe import Event
 
 
@@ -23,7 +25,7 @@ def _clip(text: Any, width: int = 60) -> str:
 def event_time(event: Event) -> str:
     """Return when an event happened, as `YYYY-MM-DD HH:MM` UTC: an article's publication time
     when it states one, else when Kafka took the record; '' when neither is known."""
-    published = event.value.get("published_at") if event.kind == "enriched" else None
+    published = event.value.get("published_at") if event.kind == TOPICS.enriched.alias else None
     moment: datetime | None = None
     if isinstance(published, str):
         try:
@@ -58,26 +60,43 @@ def _policy_headline(value: dict[str, Any]) -> str:
     return " ".join(parts)
 
 
+def _enriched_row(value: dict[str, Any]) -> tuple[str, str]:
+    names = ", ".join(e["name"] for e in (value.get("entities") or [])[:5])
+    changes = len(value.get("policy_changes") or [])
+    duplicate = f" duplicate of {value['duplicate_of']}" if value.get("duplicate_of") else ""
+    headline = value.get("title") or value["clean_text"].split("\n", 1)[0]
+    detail = f"[{value.get('language')}] {changes} policy change(s){duplicate}; {names}"
+    return _clip(headline, 80), _clip(detail, 100)
+
+
+def _policy_row(value: dict[str, Any]) -> tuple[str, str]:
+    detail = (
+        f"{value.get('direction')}, {value.get('status')}, "
+        f"confidence {float(value.get('confidence', 0)):.2f}"
+    )
+    return _clip(_policy_headline(value), 100), detail
+
+
+def _deadletter_row(value: dict[str, Any]) -> tuple[str, str]:
+    return str(value.get("reason")), _clip(value.get("error"), 100)
+
+
+ROWS: dict[str, Callable[[dict[str, Any]], tuple[str, str]]] = {
+    TOPICS.enriched.alias: _enriched_row,
+    TOPICS.policy.alias: _policy_row,
+    TOPICS.deadletter.alias: _deadletter_row,
+}
+"""How an event of each topic (by alias) is summed up; other topics show their JSON."""
+
+
 def summary_row(value: dict[str, Any], kind: str) -> tuple[str, str, str]:
     """Return (kind, headline, detail) describing one decoded event of `kind` (its topic's
     alias): an article's title, a policy change's actor, action and object (or its evidence),
     a dead letter's reason."""
-    if kind == "enriched":
-        names = ", ".join(e["name"] for e in (value.get("entities") or [])[:5])
-        changes = len(value.get("policy_changes") or [])
-        duplicate = f" duplicate of {value['duplicate_of']}" if value.get("duplicate_of") else ""
-        headline = value.get("title") or value["clean_text"].split("\n", 1)[0]
-        detail = f"[{value.get('language')}] {changes} policy change(s){duplicate}; {names}"
-        return kind, _clip(headline, 80), _clip(detail, 100)
-    if kind == "policy":
-        detail = (
-            f"{value.get('direction')}, {value.get('status')}, "
-            f"confidence {float(value.get('confidence', 0)):.2f}"
-        )
-        return kind, _clip(_policy_headline(value), 100), detail
-    if kind == "deadletter":
-        return kind, str(value.get("reason")), _clip(value.get("error"), 100)
-    return kind, _clip(value), ""
+    row = ROWS.get(kind)
+    if row is None:
+        return kind, _clip(value), ""
+    return (kind, *row(value))
 
 
 TABLE_COLUMNS = ("time", "kind", "what", "detail")

@@ -24,7 +24,7 @@ from pipeline.config import PipelineConfig
 from pipeline.outputs import RECORD_OVERHEAD_BYTES, OutputLimits
 from schemas import DeadLetter, EnrichedArticle
 from tests.unit.test_hostile_input import NEWS, article, crash_inputs
-from tests.unit.test_metrics import OUTPUTS, RAW, FakeTopic, event, new_metrics, value
+from tests.unit.test_metrics import RAW, FakeTopic, event, fake_topics, new_metrics, value
 
 MAX_MESSAGE_BYTES = 1 << 20
 CONFIG = PipelineConfig(
@@ -68,7 +68,7 @@ class KafkaLikeTopic(FakeTopic):
 
 
 def topics() -> Topics:
-    return Topics(*(KafkaLikeTopic(name) for name in (RAW, *OUTPUTS)))  # type: ignore[arg-type]
+    return fake_topics(KafkaLikeTopic)
 
 
 def keyed_event(offset: int, key: bytes, data: bytes) -> Any:

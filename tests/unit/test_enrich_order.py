@@ -13,10 +13,9 @@ from typing import Any
 
 from agents.enrich import BatchHandler, BatchOrder, InFlight
 from agents.pool import StageFunc
-from agents.topics import Topics
 from pipeline.config import PipelineConfig
 from pipeline.outputs import OutputLimits
-from tests.unit.test_metrics import OUTPUTS, RAW, FakeTopic, event, new_metrics
+from tests.unit.test_metrics import event, fake_topics, new_metrics
 
 CONFIG = PipelineConfig(stages=("cleaning", "entities"))
 LIMITS = OutputLimits.uniform(1 << 24)
@@ -54,7 +53,7 @@ async def until(condition: Any) -> None:
 
 def test_a_slow_article_holds_back_only_its_partition_and_order_is_kept() -> None:
     metrics, _ = new_metrics()
-    topics = Topics(*(FakeTopic(name) for name in (RAW, *OUTPUTS)))  # type: ignore[arg-type]
+    topics = fake_topics()
     enriched = topics.enriched
     pool = GatedPool(CONFIG)
     first = [raw_event("slow", 0, 0)]
@@ -110,7 +109,7 @@ def test_in_flight_window_admits_while_there_is_room() -> None:
 
 def test_duplicate_checks_run_in_input_order_whatever_finishes_cleaning_first() -> None:
     metrics, _ = new_metrics()
-    topics = Topics(*(FakeTopic(name) for name in (RAW, *OUTPUTS)))  # type: ignore[arg-type]
+    topics = fake_topics()
     pool = GatedPool(CONFIG)
     first, second = [raw_event("first", 0, 0)], [raw_event("second", 1, 0)]
 

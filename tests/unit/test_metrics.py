@@ -6,6 +6,7 @@ import asyncio
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
@@ -16,7 +17,7 @@ from prometheus_client import CollectorRegistry
 from agents.enrich import BatchHandler
 from agents.metrics import STAGES, WorkerMetrics
 from agents.pool import StagePool
-from agents.topics import Topics
+from agents.topics import TOPICS, Topics
 from pipeline.config import PipelineConfig
 from pipeline.dedupe import DuplicateIndex
 from pipeline.intake import parse_raw
@@ -25,8 +26,8 @@ from pipeline.outputs import OutputLimits
 from pipeline.process import enrich_batch
 from schemas import EnrichedArticle, RawArticle
 
-RAW = "articles.raw"
-OUTPUTS = ("articles.enriched", "policy.changes", "articles.deadletter")
+RAW = TOPICS.raw.default_name
+OUTPUTS = tuple(spec.default_name for spec in TOPICS.outputs())
 
 
 def new_metrics() -> tuple[WorkerMetrics, CollectorRegistry]:
@@ -201,6 +202,11 @@ class FakeTopic:
         return future
 
 
+def fake_topics(topic: Callable[[str], Any] = FakeTopic) -> Topics:
+    """Return the worker's topics, each a `topic(name)` stand-in under its default name."""
+    return Topics({spec.alias: topic(spec.default_name) for spec in TOPICS})
+
+
 def event(offset: int, value: bytes) -> Any:
     message = SimpleNamespace(
         topic=RAW,
@@ -215,7 +221,7 @@ def event(offset: int, value: bytes) -> Any:
 
 def test_batch_through_a_process_pool_counts_every_outcome_and_child_stage_timings() -> None:
     metrics, registry = new_metrics()
-    topics = Topics(*(FakeTopic(name) for name in (RAW, *OUTPUTS)))  # type: ignore[arg-type]
+    topics = fake_topics()
     # Cleaning only: the children skip loading the model, the process boundary is the same.
     config = PipelineConfig(stages=("cleaning",))
     events = [

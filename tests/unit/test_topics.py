@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 
 import yaml
 
-from agents.topics import TOPICS, readme_topic_table, record_bytes
+from agents.topics import TOPICS, declare_topics, readme_topic_table, record_bytes
 from newsflow.kafka import default_output_limits, max_output_bytes
 from newsflow.schema_export import MODELS
 from newsflow.settings import Settings
@@ -43,7 +44,7 @@ def test_k8s_kafka_topics_agree_with_the_registry() -> None:
 def test_readme_topic_table_is_the_registry() -> None:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     table = readme_topic_table()
-    assert table in readme, "README's topic table: paste agents.topics.readme_topic_table()"
+    assert table in readme, "README's topic table is stale: run `newsflow settings-table --write`"
     for spec in TOPICS:
         assert f"| `{spec.default_name}`" in table and spec.model.__name__ in table
 
@@ -64,3 +65,39 @@ def test_settings_aliases_schemas_and_sizes_come_from_the_registry() -> None:
     assert max_output_bytes(settings) == 2 * limit + 65_536
     assert default_output_limits(settings).policy == 2 * limit + 65_536
     assert [s.alias for s in TOPICS.inputs()] == ["raw"]
+
+
+def test_the_readme_topic_table_is_rewritten_from_the_registry() -> None:
+    from newsflow import settings_doc
+
+    assert not settings_doc.stale_readme()
+    original = TOPICS.policy
+    changed = dataclasses.replace(original, description="`PolicyChange`: a new description")
+    object.__setattr__(TOPICS, "policy", changed)
+    try:
+        readme = (REPO / "README.md").read_text(encoding="utf-8")
+        assert settings_doc.stale_readme()
+        assert "| change id | `PolicyChange`: a new description |" in (
+            settings_doc.readme_with_table(readme)
+        )
+    finally:
+        object.__setattr__(TOPICS, "policy", original)
+    assert not settings_doc.stale_readme()
+
+
+def test_every_registered_topic_gets_its_setting_and_faust_topic() -> None:
+    """A topic is one registry entry: its setting and its Faust topic follow from it."""
+    settings = Settings(kafka_bootstrap_servers="k:9092")
+    declared: dict[str, object] = {}
+
+    class App:
+        def topic(self, name: str, **options: object) -> str:
+            declared[name] = options
+            return name
+
+    topics = declare_topics(App(), settings)  # type: ignore[arg-type]
+    for spec in TOPICS:
+        field = Settings.model_fields[spec.setting]
+        assert field.description == spec.setting_help
+        assert getattr(topics, spec.alias) == spec.name(settings) == topics[spec]
+    assert list(declared) == TOPICS.names(settings)

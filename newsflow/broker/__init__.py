@@ -3,7 +3,8 @@
 Used by the integration tests and the demo: no Docker, no Apache download site. The jars are
 fetched once with Maven (``kafka/pom.xml``) into a cache folder (`jars`), the broker runs as a
 plain ``java`` process whose id is kept in a pid file under its home folder (`process`), ready
-once the wire-protocol probe answers (`readiness`); `ports` and `listeners` serve both.
+once a Metadata round trip through aiokafka's protocol classes answers (`readiness`); `ports`
+and `listeners` serve both.
 """
 
 from newsflow.broker.common import BrokerError

@@ -7,7 +7,6 @@ import contextlib
 import os
 import re
 import signal
-import struct
 import subprocess
 import time
 from collections.abc import Mapping, Sequence
@@ -365,7 +364,7 @@ class LocalBroker:
                 cluster_id = readiness.probe(
                     self.host, self.port, timeout=max(0.1, min(2.0, remaining))
                 )
-            except (OSError, ValueError, struct.error) as exc:
+            except readiness.NOT_READY_ERRORS as exc:
                 last_error = exc
             else:
                 # A broker opens its listeners one by one, so the first can answer while a later

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from newsflow.broker import BrokerError, LocalBroker, free_port, wait_until_ready
+from newsflow.broker import BrokerError, LocalBroker, free_port, readiness, wait_until_ready
 
 pytestmark = pytest.mark.integration
 
@@ -92,6 +92,13 @@ def test_lifecycle_with_real_client(broker: LocalBroker) -> None:
     assert len(cluster_id) == 22 and not cluster_id.startswith("-")
 
     wait_until_ready(broker.bootstrap_servers, timeout=5)
+    # The probe names the cluster that answers, with or without a running event loop.
+    assert readiness.probe(broker.host, broker.port, timeout=5) == cluster_id
+
+    async def probe_inside_a_loop() -> str | None:
+        return readiness.probe(broker.host, broker.port, timeout=5)
+
+    assert asyncio.run(probe_inside_a_loop()) == cluster_id
 
     topic = f"broker-test-{uuid.uuid4().hex[:8]}"
     asyncio.run(_produce(broker.bootstrap_servers, topic, b"hello kafka"))

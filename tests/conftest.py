@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import psutil
 import pytest
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
@@ -185,19 +186,16 @@ def start_worker(tmp_path: Path) -> Iterator[Callable[[Env], WorkerProcess]]:
 
 
 def listening_addresses(port: int) -> set[str]:
-    """Return the local addresses (hex, from /proc/net/tcp*) listening on `port`."""
-    found = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        for line in Path(table).read_text().splitlines()[1:]:
-            fields = line.split()
-            address, hex_port = fields[1].rsplit(":", 1)
-            if fields[3] == "0A" and int(hex_port, 16) == port:  # 0A: LISTEN
-                found.add(address)
-    return found
+    """Return the local IP addresses listening on TCP `port` (any process, via psutil)."""
+    return {
+        conn.laddr.ip
+        for conn in psutil.net_connections(kind="tcp")
+        if conn.status == psutil.CONN_LISTEN and conn.laddr and conn.laddr.port == port
+    }
 
 
-LOOPBACK = "0100007F"
-"""127.0.0.1 as /proc/net/tcp writes it."""
+LOOPBACK = "127.0.0.1"
+"""The loopback address, as `listening_addresses` writes it."""
 
 
 def wait_for(predicate: Callable[[], bool], timeout: float, interval: float = 0.2) -> bool:

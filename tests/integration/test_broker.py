@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import psutil
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
@@ -23,25 +24,18 @@ CACHE_DIR = Path(os.environ.get("NEWSFLOW_CACHE_DIR", REPO / ".cache")) / "kafka
 def _pids_mentioning(text: str) -> list[int]:
     """Return the ids of live processes whose command line contains text."""
     pids = []
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        if text in cmdline:
-            pids.append(int(proc.name))
+    for proc in psutil.process_iter(["cmdline"]):
+        if text in " ".join(proc.info["cmdline"] or ()):
+            pids.append(proc.pid)
     return pids
 
 
 def _alive(pid: int) -> bool:
     """Return whether pid exists and is not a zombie."""
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
         return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 async def _produce(bootstrap: str, topic: str, value: bytes) -> None:

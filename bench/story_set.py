@@ -1,9 +1,9 @@
 """The labelled policy-story set: labels, frozen dev/lockbox split, distractors, joined texts.
 
 `bench/data/stories/` holds ids and labels only (README there): `labels-*.jsonl` (stories of the
-groups of `../shared/corpora/allsides-same-day.jsonl.gz`), `splits.json` (which groups are dev and
-which lockbox, frozen by a sha256 in `tests/unit/test_stories_eval.py`) and `distractors.json`
-(single articles from the other pools). Texts are joined from ../shared here, at run time.
+groups of `../shared/corpora/allsides-same-day.jsonl.gz`) and `distractors.json` (single articles
+from the other pools); the dev/lockbox split of groups is a seeded hash of each group's name.
+Texts are joined from ../shared here, at run time.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ DATA = REPO / "bench" / "data" / "stories"
 CORPORA = REPO.parent / "shared" / "corpora"
 SAME_DAY = CORPORA / "allsides-same-day.jsonl.gz"
 POOLS = {"allsides": CORPORA / "allsides-pool.jsonl.gz", "agnews": CORPORA / "agnews-pool.jsonl.gz"}
-SPLITS = DATA / "splits.json"
 DISTRACTORS = DATA / "distractors.json"
 SEED = "stories-20261202"
 LOCKBOX_SHARE = 0.35
@@ -101,31 +100,23 @@ def _fraction(text: str) -> float:
 
 
 def draw_split(groups: Iterable[str]) -> dict[str, list[str]]:
-    """Return {"dev": groups, "lockbox": groups}: in each topic, the groups ranked by a seeded
-    hash, the first LOCKBOX_SHARE of them (rounded, at least one of two) to the lockbox."""
-    by_topic: dict[str, list[str]] = defaultdict(list)
-    for group in groups:
-        by_topic[group.split("/", 1)[1]].append(group)
+    """Return {"dev": groups, "lockbox": groups}: a group is in the lockbox when its seeded hash
+    falls below LOCKBOX_SHARE. Each group's side depends on its name alone, so groups labelled
+    later never move an earlier group from one side to the other."""
     split: dict[str, list[str]] = {"dev": [], "lockbox": []}
-    for topic in sorted(by_topic):
-        ranked = sorted(by_topic[topic], key=lambda g: (_fraction(g), g))
-        count = round(LOCKBOX_SHARE * len(ranked))
-        if count == 0 and len(ranked) >= 2:
-            count = 1
-        split["lockbox"] += ranked[:count]
-        split["dev"] += ranked[count:]
+    for group in groups:
+        split["lockbox" if _fraction(group) < LOCKBOX_SHARE else "dev"].append(group)
     return {name: sorted(ids) for name, ids in split.items()}
+
+
+def load_split() -> dict[str, list[str]]:
+    """Return the split of every labelled group (`draw_split`: fixed by each group's name)."""
+    return draw_split(load_labels())
 
 
 def digest(ids: Iterable[str]) -> str:
     """Return the sha256 of a sorted id list: what freezes a split."""
     return hashlib.sha256("\n".join(sorted(ids)).encode("utf-8")).hexdigest()
-
-
-def load_split() -> dict[str, list[str]]:
-    """Return the frozen split: "dev" and "lockbox" -> group names."""
-    data = json.loads(SPLITS.read_text(encoding="utf-8"))
-    return {name: list(ids) for name, ids in data["splits"].items()}
 
 
 def split_of(group: str, split: dict[str, list[str]]) -> str | None:

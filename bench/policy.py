@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench.lockbox import BENCHMARKS, append_rows, stamp
+
 REPO = Path(__file__).resolve().parent.parent
 DEV_SET = REPO.parent / "shared" / "benchmarks" / "policy-changes" / "dev.jsonl"
 NOT_POSITIVE = frozenset({"proposed", "considered", "unchanged", "signaled"})
@@ -323,35 +325,11 @@ def print_report(report: Report, show_errors: bool, title: str = "Policy changes
         console.print(f"  got:  {_describe(shown)}", highlight=False, markup=False)
 
 
-def _git(*args: str) -> str:
-    """Return what `git *args` prints in the repository ("" when git is not there)."""
-    import subprocess
-
-    try:
-        done = subprocess.run(["git", *args], capture_output=True, text=True, cwd=REPO, check=False)
-    except OSError:
-        return ""
-    return done.stdout.strip()
-
-
-def log_lockbox(report: Report, path: Path = REPO / "docs" / "benchmarks.md") -> str:
+def log_lockbox(report: Report, path: Path = BENCHMARKS) -> str:
     """Append the lockbox scores (per source) with date and commit to the benchmarks log."""
-    from datetime import UTC, datetime
-
-    commit = _git("rev-parse", "--short", "HEAD")
-    dirty = _git("status", "--porcelain", "--untracked-files=no")
-    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M")
-    lines = [
-        f"| {when} | {commit}{' +changes' if dirty else ''} | " + " | ".join(_row(n, p)) + " |"
-        for n, p in by_pool(report).items()
-    ]
-    text = path.read_text(encoding="utf-8")
-    marker = "<!-- lockbox-log -->"
-    if marker not in text:
-        raise SystemExit(f"{path} has no {marker} line to log under")
-    text = text.replace(marker, "\n".join(lines) + "\n" + marker, 1)  # rows end the table
-    path.write_text(text, encoding="utf-8")
-    return "\n".join(lines)
+    first = stamp()
+    rows = [f"{first} " + " | ".join(_row(n, p)) + " |" for n, p in by_pool(report).items()]
+    return append_rows("<!-- lockbox-log -->", rows, path)  # rows end the table
 
 
 def main(argv: list[str] | None = None) -> int:

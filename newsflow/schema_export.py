@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from agents.topics import TOPICS
+from schemas import PolicyStory, StoryUpdate
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas" / "json"
 
@@ -16,6 +17,10 @@ SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas" / "json"
 MODELS: dict[str, tuple[type[BaseModel], Literal["validation", "serialization"]]] = {
     spec.model.__name__: (spec.model, spec.schema_mode) for spec in TOPICS
 }
+# Policy stories' messages (issue 20), exported whether or not their topics are registered yet:
+# the story state (`policy.stories`) and the update an article sends its story group.
+for _model in (PolicyStory, StoryUpdate):
+    MODELS.setdefault(_model.__name__, (_model, "serialization"))
 
 
 def render_schemas() -> dict[str, str]:

@@ -310,6 +310,14 @@ class Settings(BaseSettings):
         gt=0,
         description="also forget articles older than this",
     )
+    story_window_days: float = Field(
+        default=PipelineConfig.story_window_days,
+        gt=0,
+        description=(
+            "a policy change joins a story (same rule-setter, same rule) when reported within "
+            "this many days of the story's last report; older stories are forgotten"
+        ),
+    )
 
     # Local broker (dev, tests, demo)
     local_broker_port: int = Field(

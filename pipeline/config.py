@@ -42,6 +42,9 @@ class PipelineConfig:
     dedupe_num_perm: int = 128
     dedupe_shingle_words: int = 5
     dedupe_max_age_seconds: float | None = None
+    # Policy stories: a report joins a story when it comes within this many days of the story's
+    # last report (issue 20); the same window bounds what the stories table remembers.
+    story_window_days: float = 14.0
     html_precise: bool = False
     language_low_accuracy: bool = True
 

@@ -30,12 +30,20 @@ from schemas.policy import (
     SourceKind,
 )
 from schemas.stages import Stage
+from schemas.stories import (
+    Contribution,
+    PolicyStory,
+    StatusStep,
+    StoryActor,
+    StoryUpdate,
+)
 
 __all__ = [
     "Actor",
     "CleaningReport",
     "Confidence",
     "ContentType",
+    "Contribution",
     "DeadLetter",
     "DeadLetterReason",
     "EnrichedArticle",
@@ -52,11 +60,15 @@ __all__ = [
     "PolicyChange",
     "PolicyDirection",
     "PolicyStatus",
+    "PolicyStory",
     "Processing",
     "RawArticle",
     "Role",
     "Source",
     "SourceKind",
     "Stage",
+    "StatusStep",
+    "StoryActor",
+    "StoryUpdate",
     "derive_article_id",
 ]

@@ -41,7 +41,9 @@ class PipelineConfig:
     dedupe_near_threshold: float = 0.8
     dedupe_num_perm: int = 128
     dedupe_shingle_words: int = 5
-    dedupe_max_age_seconds: float | None = None
+    # Syndicated copies of a story run over a few days; 3 days of a firehose fit the count cap
+    # at ~0.2 articles/s (50,000 articles), whichever bound comes first.
+    dedupe_max_age_seconds: float | None = 259_200.0
     html_precise: bool = False
     language_low_accuracy: bool = True
 

@@ -232,9 +232,7 @@ class Topics:
 
     def __init__(self, by_alias: dict[str, faust.TopicT]) -> None:
         missing = [
-            spec.alias
-            for spec in TOPICS
-            if spec.role != "state" and spec.alias not in by_alias
+            spec.alias for spec in TOPICS if spec.role != "state" and spec.alias not in by_alias
         ]
         if missing:
             raise ValueError(f"no Faust topic for {', '.join(missing)}")

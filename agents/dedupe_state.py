@@ -13,7 +13,8 @@ A Faust GlobalTable would do the same in principle; it is not used because in fa
 catches up on the standby ones (the other workers' writes) while already processing, table
 writes must happen inside the stream's current event (this worker writes from overlapping
 batch tasks), and the GlobalTable's own documentation warns of an endless recovery loop with
-several instances (docs/guarantees.md, "Duplicates across workers").
+several instances. What this promises: docs/guarantees.md, "Duplicates across workers and
+restarts".
 """
 
 from __future__ import annotations

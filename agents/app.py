@@ -9,6 +9,7 @@ from typing import Any
 import faust
 from prometheus_client import CollectorRegistry, GCCollector, PlatformCollector, ProcessCollector
 
+from agents.dedupe_state import DedupeState
 from agents.enrich import BatchHandler, process_articles
 from agents.health import Health
 from agents.lag import LagMonitor
@@ -20,6 +21,7 @@ from newsflow.kafka import default_output_limits, max_output_bytes
 from newsflow.logs import lower_noise, quiet_repeats, redact_secrets
 from newsflow.settings import Settings
 from pipeline import policy
+from pipeline.dedupe import DuplicateIndex
 from pipeline.outputs import OutputLimits
 
 log = logging.getLogger(__name__)
@@ -81,11 +83,21 @@ def create_app(
         fault=settings.test_fault_injection,
         on_restart=metrics.pool_restarts.inc,
     )
+    state = None
+    if settings.dedupe_shared:
+        state = DedupeState(
+            DuplicateIndex.from_config(config, shared=True),
+            app=app,
+            topic=TOPICS.dedupe.name(settings),
+            client_options=connection.aiokafka_options(),
+            metrics=metrics,
+        )
     health = Health(
         # Three missed lag reads (plus slack for a slow broker) before Kafka counts as gone.
         broker_contact_max_age=3 * settings.lag_interval_seconds + 5,
         pool_ready=lambda: pool.ready,
         crashed=lambda: app.crash_reason is not None,
+        state_restored=lambda: state is None or state.restored.is_set(),
     )
 
     @app.on_partitions_assigned.connect
@@ -111,6 +123,8 @@ def create_app(
             HttpServer(web_app, settings.metrics_host, settings.metrics_port, listener=listener)
         )
     app.service(pool)
+    if state is not None:
+        app.service(state)
     app.service(
         LagMonitor(
             topic=settings.topic_raw,
@@ -121,7 +135,9 @@ def create_app(
             health=health,
         )
     )
-    handler = BatchHandler(topics, pool, config, metrics, limits or default_output_limits(settings))
+    handler = BatchHandler(
+        topics, pool, config, metrics, limits or default_output_limits(settings), state
+    )
 
     async def enrich_agent(stream: faust.StreamT) -> Any:
         try:

@@ -20,6 +20,7 @@ from aiokafka.errors import (
 )
 from faust.exceptions import ProducerSendError
 
+from agents.dedupe_state import DedupeState
 from agents.metrics import WorkerMetrics
 from agents.pool import StagePool
 from agents.topics import Topics
@@ -138,13 +139,17 @@ class BatchHandler:
         config: PipelineConfig,
         metrics: WorkerMetrics,
         limits: OutputLimits,
+        state: DedupeState | None = None,
     ) -> None:
         self.topics = topics
         self.pool = pool
         self.config = config
         self.metrics = metrics
         self.limits = limits
-        self.dedupe = DuplicateIndex.from_config(config)
+        # Shared: the window every worker reads and writes on the state topic; else this
+        # process's memory only.
+        self.state = state
+        self.dedupe = state.index if state is not None else DuplicateIndex.from_config(config)
 
     async def handle(
         self, events: Sequence[faust.EventT], turns: Turns | None = None, ack: Ack | None = None
@@ -158,7 +163,10 @@ class BatchHandler:
         self.metrics.batch_size.observe(len(events))
         self.metrics.in_flight.inc(len(events))
         try:
-            outcomes = await self._outcomes(events, turns)
+            outcomes, state_written = await self._outcomes(events, turns)
+            if self.state is not None:
+                # The window's changes are durable before any outcome (and so any ack) is.
+                await self.state.wait_published(state_written)
             outgoing = [self._encode(e, o) for e, o in zip(events, outcomes, strict=True)]
             by_partition: dict[Partition, list[int]] = {}
             for index, event in enumerate(events):
@@ -174,7 +182,7 @@ class BatchHandler:
 
     async def _outcomes(
         self, events: Sequence[faust.EventT], turns: Turns
-    ) -> list[EnrichedArticle | Rejected]:
+    ) -> tuple[list[EnrichedArticle | Rejected], list[asyncio.Future[Any]]]:
         outcomes: list[EnrichedArticle | Rejected | None] = [None] * len(events)
         accepted: list[tuple[int, RawArticle, dict[str, Any]]] = []
         for index, event in enumerate(events):
@@ -197,7 +205,13 @@ class BatchHandler:
         )
         if turns.plan_after is not None:
             await asyncio.shield(turns.plan_after)
+        state_written: list[asyncio.Future[Any]] = []
+        if self.state is not None:
+            await self.state.restored.wait()  # no input is checked against a partial window
         plan = plan_analysis(raws, cleaned, self.config, self.dedupe)
+        if self.state is not None:
+            # Queued before the next batch plans: the topic keeps the window's order of changes.
+            state_written = await self.state.publish(self.dedupe.drain_changes())
         turns.plan_done.set_result(None)
         analysed = await self.pool.map_chunks(analyze_many, plan.requests, stage=Stage.NLP)
         origins: list[Origin | None] = [_origin(events[i]) for i, _, _ in accepted]
@@ -205,7 +219,7 @@ class BatchHandler:
             accepted, finish(plan, analysed, self.config, origins), strict=True
         ):
             outcomes[index] = outcome
-        return [outcome for outcome in outcomes if outcome is not None]
+        return [outcome for outcome in outcomes if outcome is not None], state_written
 
     def _encode(self, event: faust.EventT, outcome: EnrichedArticle | Rejected) -> Outgoing:
         """Return the records of one outcome: its events, or a dead letter that fits."""

@@ -22,12 +22,14 @@ class Health:
 
     Ready means: Kafka answered recently (`broker_contact_max_age` seconds), the consumer has
     joined its group and received an assignment (possibly empty, when there are more workers than
-    partitions: such a worker is a healthy standby), and every pool child has loaded the model.
+    partitions: such a worker is a healthy standby), every pool child has loaded the model, and
+    the duplicate window is restored from its state topic.
     """
 
     broker_contact_max_age: float
     pool_ready: Callable[[], bool]
     crashed: Callable[[], bool]
+    state_restored: Callable[[], bool] = lambda: True
     assignment: frozenset[tuple[str, int]] | None = None
     last_broker_contact: float | None = None
     clock: Callable[[], float] = field(default=time.monotonic)
@@ -52,12 +54,15 @@ class Health:
         assigned = self.assignment is not None
         model_loaded = self.pool_ready()
         crashed = self.crashed()
+        restored = self.state_restored()
         details: dict[str, Any] = {
             "kafka_connected": connected,
             "kafka_last_contact_seconds_ago": None if age is None else round(age, 3),
             "partitions_assigned": assigned,
             "partitions": sorted(f"{t}:{p}" for t, p in self.assignment or ()),
             "model_loaded": model_loaded,
+            "dedupe_window_restored": restored,
             "crashed": crashed,
         }
-        return Check(connected and assigned and model_loaded and not crashed, details)
+        ready = connected and assigned and model_loaded and restored and not crashed
+        return Check(ready, details)

@@ -39,6 +39,8 @@ disable_created_metrics()
 STAGES: tuple[str, ...] = (Stage.CLEANING, Stage.NLP, Stage.ENTITIES, Stage.POLICY, TOTAL)
 """Keys of EnrichedArticle.processing.stages: the `stage` label of the latency histogram."""
 
+DEDUPE_PHASES = ("restore", "follow")
+"""When a duplicate-window record was applied: while restoring (before any input), or after."""
 OUTCOME_ENRICHED = "enriched"
 OUTCOME_DUPLICATE = "duplicate"
 OUTCOME_DEADLETTER = "deadletter"
@@ -162,6 +164,22 @@ class WorkerMetrics:
             "Stage pool replacements: a chunk crashed its child, raised or overran the timeout.",
             registry=registry,
         )
+        self.dedupe_entries = Gauge(
+            "newsflow_dedupe_window_entries",
+            "Articles in this worker's copy of the shared duplicate window.",
+            registry=registry,
+        )
+        self.dedupe_restore_seconds = Gauge(
+            "newsflow_dedupe_restore_seconds",
+            "Seconds the last restore of the duplicate window from its state topic took.",
+            registry=registry,
+        )
+        self.dedupe_state_records = Counter(
+            "newsflow_dedupe_state_records",
+            "State topic records applied to the duplicate window, during restore or after.",
+            ["phase"],
+            registry=registry,
+        )
         registry.register(PoolProcesses())
         registry.register(LogNoise())
         self._initialise(consumed_topics, produced_topics)
@@ -172,6 +190,8 @@ class WorkerMetrics:
             self.consumed.labels(topic=topic)
         for topic in produced_topics:
             self.produced.labels(topic=topic)
+        for phase in DEDUPE_PHASES:
+            self.dedupe_state_records.labels(phase=phase)
         self.outcomes.labels(outcome=OUTCOME_ENRICHED, reason="")
         self.outcomes.labels(outcome=OUTCOME_DUPLICATE, reason="")
         for reason in DeadLetterReason:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel
 
-from schemas import DeadLetter, EnrichedArticle, PolicyChange, RawArticle
+from schemas import DeadLetter, DedupeEntry, EnrichedArticle, PolicyChange, RawArticle
 
 if TYPE_CHECKING:
     import faust
@@ -49,7 +49,8 @@ class TopicSpec(Generic[M]):
     """How its JSON Schema describes the model: as accepted (inputs) or as emitted (outputs)."""
     key: str
     """What the record key is, in words."""
-    role: Literal["input", "output"]
+    role: Literal["input", "output", "state"]
+    """`state`: a worker's own state (written and read by workers, no subscriber's)."""
     size_factor: int
     """Records are at most `record_bytes(max_message_bytes, size_factor)`."""
     retention_days: int
@@ -75,8 +76,13 @@ class TopicSpec(Generic[M]):
     def kafka_config(self, settings: Settings) -> dict[str, str]:
         """Return the topic-level configuration `newsflow topics create` gives this topic: its
         record size. Retention and cleanup stay the cluster's there (a compacted topic refuses
-        the keyless records a local producer may send); deployments take `retention_config`."""
-        return {"max.message.bytes": str(self.max_record_bytes(settings))}
+        the keyless records a local producer may send); deployments take `retention_config`.
+        A state topic always gets its cleanup: the workers write it, keyed, and compaction is
+        what bounds a restore."""
+        config = {"max.message.bytes": str(self.max_record_bytes(settings))}
+        if self.role == "state":
+            config["cleanup.policy"] = self.cleanup_policy
+        return config
 
     def retention_config(self) -> dict[str, str]:
         """Return how a production cluster keeps this topic: cleanup policy and retention."""
@@ -158,6 +164,21 @@ class TopicRegistry:
         "`original` (base64 of the input bytes), `attempts`, `failed_at`",
         setting_help="rejected inputs",
     )
+    dedupe: TopicSpec[DedupeEntry] = TopicSpec(
+        alias="dedupe",
+        default_name="articles.dedupe",
+        model=DedupeEntry,
+        schema_mode="serialization",
+        key="article id",
+        role="state",
+        size_factor=1,
+        retention_days=7,  # compaction keeps it; expired entries leave by tombstone
+        cleanup_policy="compact",
+        description="`DedupeEntry` (workers' state: the duplicate window, every worker reads "
+        "all of it): `article_id`, `content_hash`, `signature` (MinHash), `num_perm`, "
+        "`first_seen`, `seen_at`; a tombstone forgets the article",
+        setting_help="the duplicate window's state (compacted; one per deployment)",
+    )
 
     def __iter__(self) -> Iterator[TopicSpec[Any]]:
         """Return the topics in declaration order."""
@@ -199,17 +220,20 @@ def readme_topic_table() -> str:
         "|---|---|---|",
     ]
     for spec in TOPICS:
-        role = " (input)" if spec.role == "input" else ""
+        role = {"input": " (input)", "state": " (state)"}.get(spec.role, "")
         rows.append(f"| `{spec.default_name}`{role} | {spec.key} | {spec.description} |")
     return "\n".join(rows) + "\n"
 
 
 class Topics:
-    """The Faust topics a worker reads and writes, one per registered topic, by alias:
-    `topics.enriched`, or `topics[spec]`."""
+    """The Faust topics a worker reads and writes, one per registered topic but state ones
+    (read and written with clients of their own), by alias: `topics.enriched`, or
+    `topics[spec]`."""
 
     def __init__(self, by_alias: dict[str, faust.TopicT]) -> None:
-        missing = [spec.alias for spec in TOPICS if spec.alias not in by_alias]
+        missing = [
+            spec.alias for spec in TOPICS if spec.role != "state" and spec.alias not in by_alias
+        ]
         if missing:
             raise ValueError(f"no Faust topic for {', '.join(missing)}")
         self._by_alias = dict(by_alias)
@@ -238,4 +262,5 @@ def declare_topics(app: faust.App, settings: Settings) -> Topics:
             replicas=settings.topic_replication_factor,
         )
 
-    return Topics({spec.alias: topic(spec) for spec in TOPICS})
+    # State topics are read and written with clients of their own (agents/dedupe_state.py).
+    return Topics({spec.alias: topic(spec) for spec in TOPICS if spec.role != "state"})

@@ -219,6 +219,7 @@ def main() -> None:
             "NEWSFLOW_TOPIC_ENRICHED": f"soak-enriched-{tag}",
             "NEWSFLOW_TOPIC_POLICY": f"soak-policy-{tag}",
             "NEWSFLOW_TOPIC_DEADLETTER": f"soak-deadletter-{tag}",
+            "NEWSFLOW_TOPIC_DEDUPE": f"soak-dedupe-{tag}",
             "NEWSFLOW_CONSUMER_GROUP": f"soak-{tag}",
             "NEWSFLOW_METRICS_PORT": str(free_port()),
             "NEWSFLOW_METRICS_HOST": "127.0.0.1",

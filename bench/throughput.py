@@ -242,6 +242,7 @@ class Stage:
             "NEWSFLOW_TOPIC_ENRICHED": f"enriched-{self.tag}",
             "NEWSFLOW_TOPIC_POLICY": f"policy-{self.tag}",
             "NEWSFLOW_TOPIC_DEADLETTER": f"deadletter-{self.tag}",
+            "NEWSFLOW_TOPIC_DEDUPE": f"dedupe-{self.tag}",
             "NEWSFLOW_CONSUMER_GROUP": f"group-{self.tag}",
             "NEWSFLOW_PROCESSES": str(processes),
             "NEWSFLOW_METRICS_PORT": str(metrics_port),

@@ -9,7 +9,7 @@ import os
 import socket
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 from pydantic import AfterValidator, BeforeValidator, Field, SecretStr
 from pydantic.fields import FieldInfo
@@ -295,7 +295,10 @@ class Settings(BaseSettings):
     dedupe_window: int = Field(
         default=PipelineConfig.dedupe_window,
         ge=1,
-        description="articles remembered per worker for duplicate detection (~4.5 KB each)",
+        description=(
+            "articles the duplicate window holds at most (~4.5 KB each, in every worker: "
+            "the window is shared)"
+        ),
     )
     dedupe_near_threshold: float = Field(
         default=PipelineConfig.dedupe_near_threshold,
@@ -305,10 +308,22 @@ class Settings(BaseSettings):
             "MinHash Jaccard similarity that makes a near-duplicate (`1` = exact duplicates only)"
         ),
     )
-    dedupe_max_age_seconds: float | None = Field(
-        default=PipelineConfig.dedupe_max_age_seconds,
+    dedupe_max_age_seconds: float = Field(
+        default=cast(float, PipelineConfig.dedupe_max_age_seconds),
         gt=0,
-        description="also forget articles older than this",
+        description=(
+            "the duplicate window's time bound: an article no copy of which was seen for "
+            "this long is forgotten (a tombstone on the state topic)"
+        ),
+    )
+    dedupe_shared: bool = Field(
+        default=True,
+        description=(
+            "keep the duplicate window on the compacted state topic (`NEWSFLOW_TOPIC_DEDUPE`), "
+            "one for every worker and restored after a restart; `false`: each worker's memory "
+            "only (copies across partitions of different workers, and across restarts, go "
+            "unnoticed)"
+        ),
     )
     story_window_days: float = Field(
         default=PipelineConfig.story_window_days,

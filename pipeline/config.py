@@ -41,7 +41,9 @@ class PipelineConfig:
     dedupe_near_threshold: float = 0.8
     dedupe_num_perm: int = 128
     dedupe_shingle_words: int = 5
-    dedupe_max_age_seconds: float | None = None
+    # Syndicated copies of a story run over a few days; 3 days of a firehose fit the count cap
+    # at ~0.2 articles/s (50,000 articles), whichever bound comes first.
+    dedupe_max_age_seconds: float | None = 259_200.0
     # Policy stories: a report joins a story when it comes within this many days of the story's
     # last report (issue 20); the same window bounds what the stories table remembers.
     story_window_days: float = 14.0

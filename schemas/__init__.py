@@ -14,6 +14,7 @@ from schemas.articles import (
     derive_article_id,
 )
 from schemas.deadletter import DeadLetter, DeadLetterReason
+from schemas.dedupe import DedupeEntry
 from schemas.entities import Entity, EntityType, Mention, Role
 from schemas.policy import (
     Actor,
@@ -46,6 +47,7 @@ __all__ = [
     "Contribution",
     "DeadLetter",
     "DeadLetterReason",
+    "DedupeEntry",
     "EnrichedArticle",
     "Entity",
     "EntityType",

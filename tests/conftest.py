@@ -129,6 +129,7 @@ def make_env(kafka_bootstrap: str, tmp_path: Path) -> Callable[..., Env]:
             "NEWSFLOW_TOPIC_ENRICHED": f"enriched-{tag}",
             "NEWSFLOW_TOPIC_POLICY": f"policy-{tag}",
             "NEWSFLOW_TOPIC_DEADLETTER": f"deadletter-{tag}",
+            "NEWSFLOW_TOPIC_DEDUPE": f"dedupe-{tag}",
             "NEWSFLOW_TOPIC_PARTITIONS": "2",
             "NEWSFLOW_CONSUMER_GROUP": f"group-{tag}",
             "NEWSFLOW_METRICS_PORT": str(free_port()),

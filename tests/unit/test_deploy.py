@@ -13,6 +13,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
+from agents.topics import TOPICS
 from newsflow.settings import Settings
 from tests.conftest import REPO
 
@@ -80,7 +81,7 @@ def test_rendered_set_is_complete(rendered) -> None:
         "ScaledObject",
         "KafkaTopic",
     } <= kinds
-    assert len(by_kind(rendered, "KafkaTopic")) == 4
+    assert len(by_kind(rendered, "KafkaTopic")) == len(list(TOPICS))
 
 
 def test_custom_resources_are_well_formed_and_consistent(rendered) -> None:
@@ -97,12 +98,7 @@ def test_custom_resources_are_well_formed_and_consistent(rendered) -> None:
     assert meta["bootstrapServers"] == env["NEWSFLOW_KAFKA_BOOTSTRAP_SERVERS"]
     assert int(meta["lagThreshold"]) > 0
     topics = {t["spec"]["topicName"]: t for t in by_kind(rendered, "KafkaTopic")}
-    assert set(topics) == {
-        env["NEWSFLOW_TOPIC_RAW"],
-        env["NEWSFLOW_TOPIC_ENRICHED"],
-        env["NEWSFLOW_TOPIC_POLICY"],
-        env["NEWSFLOW_TOPIC_DEADLETTER"],
-    }
+    assert set(topics) == {env[f"NEWSFLOW_TOPIC_{spec.alias.upper()}"] for spec in TOPICS}
     raw_partitions = topics[env["NEWSFLOW_TOPIC_RAW"]]["spec"]["partitions"]
     assert scaled["spec"]["maxReplicaCount"] <= raw_partitions, "idle workers beyond partitions"
     assert raw_partitions == int(env["NEWSFLOW_TOPIC_PARTITIONS"])
